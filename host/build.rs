@@ -1,0 +1,232 @@
+//! Builds the workspace's WebAssembly components with a nested `cargo build` so that the host
+//! (its tests, benchmarks and server) always runs the current component.
+//!
+//! The nested build uses its own target directory (`<outer target dir>/wasm-build`) so it never
+//! waits on the outer cargo's build lock, and it runs with the outer build's compiler flags and
+//! wrappers removed (they are meant for the host target, not for wasm32-wasip2).
+//!
+//! Setting a package's variable (`CUSTOMER_TOKEN_WASM`, ...) at build time skips its nested build
+//! and uses that file instead.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const WASM_TARGET: &str = "wasm32-wasip2";
+
+/// One component to build: its manifest (relative to the workspace root), package name, the
+/// file cargo writes, the variable under which the path is handed to the host crate, and the
+/// paths (relative to the workspace root) whose changes rebuild it.
+struct WasmPackage {
+    manifest: &'static str,
+    package: &'static str,
+    artifact: &'static str,
+    env_var: &'static str,
+    watch: &'static [&'static str],
+}
+
+/// Every component the host needs. Adding an adapter is one more entry here.
+const PACKAGES: &[WasmPackage] = &[
+    WasmPackage {
+        manifest: "Cargo.toml",
+        package: "customer-token",
+        artifact: "customer_token.wasm",
+        env_var: "CUSTOMER_TOKEN_WASM",
+        watch: &["src", "wit", "Cargo.toml", "Cargo.lock"],
+    },
+    // Test fixture: a guest that traps, spins and forgets to answer (host/tests/misbehaving.rs).
+    WasmPackage {
+        manifest: "host/tests/fixtures/misbehaving-guest/Cargo.toml",
+        package: "misbehaving-guest",
+        artifact: "misbehaving_guest.wasm",
+        env_var: "MISBEHAVING_GUEST_WASM",
+        watch: &[
+            "wit",
+            "host/tests/fixtures/misbehaving-guest/src",
+            "host/tests/fixtures/misbehaving-guest/Cargo.toml",
+            "host/tests/fixtures/misbehaving-guest/Cargo.lock",
+        ],
+    },
+];
+
+fn main() {
+    let manifest_dir = PathBuf::from(env_var("CARGO_MANIFEST_DIR"));
+    let workspace = manifest_dir
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| fail("the host crate has no parent directory (the workspace root)"));
+    let wasm_target_dir = outer_target_dir(&workspace).join("wasm-build");
+
+    println!(
+        "cargo:rustc-env=CUSTOMER_TOKEN_WASMTIME_CACHE={}",
+        wasm_target_dir.join("wasmtime-cache").display()
+    );
+
+    let mut to_build = Vec::new();
+    for package in PACKAGES {
+        for path in package.watch {
+            println!("cargo:rerun-if-changed={}", workspace.join(path).display());
+        }
+        println!("cargo:rerun-if-env-changed={}", package.env_var);
+        match env::var_os(package.env_var) {
+            Some(path) if !path.is_empty() => {
+                let path = PathBuf::from(path);
+                if !path.is_file() {
+                    fail(&format!(
+                        "{} is set to {}, which is not a file",
+                        package.env_var,
+                        path.display()
+                    ));
+                }
+                println!("cargo:rerun-if-changed={}", path.display());
+                println!("cargo:rustc-env={}={}", package.env_var, path.display());
+            }
+            _ => to_build.push(package),
+        }
+    }
+    if to_build.is_empty() {
+        return;
+    }
+
+    check_wasm_target_installed();
+    for package in to_build {
+        let path = build_wasm_package(&workspace, &wasm_target_dir, package);
+        println!("cargo:rustc-env={}={}", package.env_var, path.display());
+    }
+}
+
+/// Runs `cargo build --release --target wasm32-wasip2 -p <package>` and returns the artifact path.
+fn build_wasm_package(workspace: &Path, target_dir: &Path, package: &WasmPackage) -> PathBuf {
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.arg("build")
+        .arg("--release")
+        .arg("--target")
+        .arg(WASM_TARGET)
+        .arg("-p")
+        .arg(package.package)
+        .arg("--manifest-path")
+        .arg(workspace.join(package.manifest))
+        .arg("--target-dir")
+        .arg(target_dir);
+    scrub_environment(&mut cmd);
+
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| fail(&format!("could not run cargo for {}: {e}", package.package)));
+    if !status.success() {
+        fail(&format!(
+            "building the {} component for {WASM_TARGET} failed ({status}); its compiler output is above",
+            package.package
+        ));
+    }
+    let artifact = target_dir
+        .join(WASM_TARGET)
+        .join("release")
+        .join(package.artifact);
+    if !artifact.is_file() {
+        fail(&format!(
+            "the {} build succeeded but {} is missing",
+            package.package,
+            artifact.display()
+        ));
+    }
+    artifact
+}
+
+/// Removes what the outer cargo set for the host build: flags, wrappers, the target dir, and the
+/// per-package variables cargo hands to build scripts.
+fn scrub_environment(cmd: &mut Command) {
+    const EXACT: &[&str] = &[
+        "RUSTFLAGS",
+        "RUSTDOCFLAGS",
+        "RUSTC",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "RUSTC_LINKER",
+        "RUSTDOC",
+        "TARGET",
+        "HOST",
+        "OUT_DIR",
+        "PROFILE",
+        "OPT_LEVEL",
+        "DEBUG",
+        "NUM_JOBS",
+    ];
+    const CARGO_KEEP: &[&str] = &["CARGO_HOME"];
+    const CARGO_KEEP_PREFIXES: &[&str] = &[
+        "CARGO_NET_",
+        "CARGO_HTTP_",
+        "CARGO_REGISTRY_",
+        "CARGO_REGISTRIES_",
+        "CARGO_TERM_",
+    ];
+    for (key, _) in env::vars_os() {
+        let Some(key) = key.to_str() else { continue };
+        let scrub = EXACT.contains(&key)
+            || key.starts_with("RUSTC_")
+            || (key.starts_with("CARGO_")
+                && !CARGO_KEEP.contains(&key)
+                && !CARGO_KEEP_PREFIXES.iter().any(|p| key.starts_with(p)));
+        if scrub {
+            cmd.env_remove(key);
+        }
+    }
+}
+
+/// The outer build's target directory: the nearest ancestor of OUT_DIR holding cargo's
+/// `CACHEDIR.TAG` (above the `<triple>` directory of a `--target` build), else
+/// `CARGO_TARGET_DIR`, else `<workspace>/target`.
+fn outer_target_dir(workspace: &Path) -> PathBuf {
+    let out_dir = PathBuf::from(env_var("OUT_DIR"));
+    if let Some(dir) = out_dir
+        .ancestors()
+        .find(|dir| dir.join("CACHEDIR.TAG").is_file())
+    {
+        // With `--target <triple>` cargo tags `<target dir>/<triple>` too: go up to the root.
+        let triple = env::var("TARGET").unwrap_or_default();
+        return match dir.parent() {
+            Some(parent) if !triple.is_empty() && dir.ends_with(&triple) => parent.to_path_buf(),
+            _ => dir.to_path_buf(),
+        };
+    }
+    match env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                workspace.join(dir)
+            }
+        }
+        _ => workspace.join("target"),
+    }
+}
+
+fn check_wasm_target_installed() {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let output = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .unwrap_or_else(|e| fail(&format!("could not run rustc: {e}")));
+    let sysroot = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    let target_lib = Path::new(&sysroot)
+        .join("lib")
+        .join("rustlib")
+        .join(WASM_TARGET);
+    if !output.status.success() || !target_lib.is_dir() {
+        fail(&format!(
+            "the {WASM_TARGET} Rust target is not installed (looked in {}); install it with `rustup target add {WASM_TARGET}`",
+            target_lib.display()
+        ));
+    }
+}
+
+fn env_var(name: &str) -> String {
+    env::var(name).unwrap_or_else(|_| fail(&format!("cargo did not set {name}")))
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("error: {message}");
+    panic!("{message}");
+}

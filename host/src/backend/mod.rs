@@ -1,0 +1,146 @@
+//! Key-value storage behind the component's `customer-store` import.
+//!
+//! The trait mirrors the WIT interface (get, set, delete, atomic increment). Counters are kept as
+//! decimal text, as wasmtime's and Redis's stores do; a key used with `increment` is never read
+//! with `get` by the component (contract §9).
+
+mod faulty;
+mod memory;
+mod redb;
+
+pub use self::faulty::FaultyBackend;
+pub use self::memory::MemoryBackend;
+pub use self::redb::RedbBackend;
+
+use std::fmt;
+
+/// A storage failure, mapped onto the WIT `customer-store.error` variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendError {
+    /// The store refused access.
+    AccessDenied,
+    /// Any other failure, with a description for the log.
+    Other(String),
+}
+
+impl BackendError {
+    /// An `Other` error from anything displayable.
+    pub fn other(message: impl fmt::Display) -> Self {
+        BackendError::Other(message.to_string())
+    }
+}
+
+impl fmt::Display for BackendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BackendError::AccessDenied => f.write_str("access denied"),
+            BackendError::Other(message) => write!(f, "store failure: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for BackendError {}
+
+/// Key-value storage shared by every instance of the component.
+pub trait Backend: Send + Sync + 'static {
+    /// The value at `key`, if any.
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError>;
+    /// Stores `value` at `key`, replacing any previous value.
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), BackendError>;
+    /// Removes `key`; removing an absent key succeeds.
+    fn delete(&self, key: &str) -> Result<(), BackendError>;
+    /// Atomically adds `delta` to the counter at `key` (absent counts as 0) and returns the new
+    /// value.
+    fn increment(&self, key: &str, delta: u64) -> Result<u64, BackendError>;
+}
+
+/// Reads a counter stored as decimal text; an absent value is 0.
+pub(crate) fn parse_counter(key: &str, value: Option<&[u8]>) -> Result<u64, BackendError> {
+    let Some(bytes) = value else { return Ok(0) };
+    std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|text| text.trim().parse::<u64>().ok())
+        .ok_or_else(|| {
+            BackendError::Other(format!("the value at {key:?} is not a decimal counter"))
+        })
+}
+
+/// Adds `delta` to `current`, failing instead of wrapping.
+pub(crate) fn add_counter(key: &str, current: u64, delta: u64) -> Result<u64, BackendError> {
+    current
+        .checked_add(delta)
+        .ok_or_else(|| BackendError::Other(format!("the counter at {key:?} would overflow")))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::collections::HashSet;
+    use std::sync::Arc;
+
+    /// The behaviour every backend shares.
+    pub(crate) fn exercise(backend: &dyn Backend) {
+        assert_eq!(backend.get("absent"), Ok(None));
+        backend.set("a", b"one").unwrap();
+        assert_eq!(backend.get("a"), Ok(Some(b"one".to_vec())));
+        backend.set("a", b"two").unwrap();
+        assert_eq!(backend.get("a"), Ok(Some(b"two".to_vec())));
+        backend.set("empty", b"").unwrap();
+        assert_eq!(backend.get("empty"), Ok(Some(Vec::new())));
+        backend.delete("a").unwrap();
+        assert_eq!(backend.get("a"), Ok(None));
+        backend.delete("a").unwrap();
+
+        assert_eq!(backend.increment("n", 0), Ok(0));
+        assert_eq!(backend.increment("n", 1), Ok(1));
+        assert_eq!(backend.increment("n", 5), Ok(6));
+        assert_eq!(backend.increment("n", 0), Ok(6));
+        assert_eq!(backend.get("n"), Ok(Some(b"6".to_vec())));
+        backend.delete("n").unwrap();
+        assert_eq!(backend.increment("n", 1), Ok(1));
+
+        assert_eq!(backend.increment("big", u64::MAX), Ok(u64::MAX));
+        assert!(matches!(
+            backend.increment("big", 1),
+            Err(BackendError::Other(_))
+        ));
+        backend.set("text", b"not a number").unwrap();
+        assert!(matches!(
+            backend.increment("text", 1),
+            Err(BackendError::Other(_))
+        ));
+    }
+
+    /// Many threads incrementing one counter each get a distinct value, and the total adds up.
+    pub(crate) fn concurrent_increments(backend: Arc<dyn Backend>) {
+        const THREADS: usize = 16;
+        const PER_THREAD: usize = 25;
+        let handles: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let backend = backend.clone();
+                std::thread::spawn(move || {
+                    (0..PER_THREAD)
+                        .map(|_| backend.increment("shared", 1).unwrap())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut seen = HashSet::new();
+        for handle in handles {
+            for value in handle.join().unwrap() {
+                assert!(seen.insert(value), "value {value} returned twice");
+            }
+        }
+        let total = (THREADS * PER_THREAD) as u64;
+        assert_eq!(seen, (1..=total).collect::<HashSet<_>>());
+        assert_eq!(backend.increment("shared", 0), Ok(total));
+    }
+
+    #[test]
+    fn counters_parse_as_decimal_text() {
+        assert_eq!(parse_counter("k", None), Ok(0));
+        assert_eq!(parse_counter("k", Some(b"42")), Ok(42));
+        assert!(parse_counter("k", Some(b"\x01\0\0\0\0\0\0\0")).is_err());
+        assert!(add_counter("k", u64::MAX, 1).is_err());
+    }
+}

@@ -1,0 +1,45 @@
+//! A native wasmtime host for the `customer-token` component: the test harness, the benchmark
+//! harness and the local server.
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use customer_token_host::{MemoryBackend, Runtime, SecretMap};
+//! use std::sync::Arc;
+//!
+//! let runtime = Runtime::builder()
+//!     .backend(Arc::new(MemoryBackend::new()))
+//!     .secrets(SecretMap::new().with("oauth_consumer_key", "..."))
+//!     .capture_logs(true)
+//!     .build()?;
+//! let request = http::Request::post("http://localhost/graphql")
+//!     .header("content-type", "application/json")
+//!     .body(bytes::Bytes::from_static(br#"{"query":"{__typename}"}"#))?;
+//! let response = runtime.handle(request).await?;
+//! assert_eq!(response.status(), 200);
+//! eprintln!("{}", runtime.logs());
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod backend;
+pub mod client;
+pub mod clock;
+pub mod logs;
+pub mod runtime;
+pub mod secrets;
+pub mod server;
+pub mod sign;
+pub mod testutil;
+
+pub use backend::{Backend, BackendError, FaultyBackend, MemoryBackend, RedbBackend};
+pub use clock::TestClock;
+pub use logs::LogBuffer;
+pub use runtime::{Runtime, RuntimeBuilder, default_wasm_path};
+pub use secrets::SecretMap;
+
+/// The typed `commerce:customer-token/exchange` interface, as the host sees it.
+pub mod exchange {
+    pub use crate::runtime::bindings::exchange::{
+        Attribute, ConfirmationStatus, Customer, CustomerInput, Error, ExchangeOutput,
+    };
+}

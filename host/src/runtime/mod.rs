@@ -1,0 +1,344 @@
+//! Runs the component: one engine and pre-instantiated component per process, a fresh store and
+//! instance per request (as Spin does).
+
+pub(crate) mod bindings;
+mod engine;
+mod state;
+
+pub use self::engine::{EPOCH_TICK, pool, uses_pooling_allocator};
+
+use self::bindings::exchange::{Customer, CustomerInput, Error as ExchangeError, ExchangeOutput};
+use self::engine::Loaded;
+use self::state::State;
+use crate::backend::{Backend, MemoryBackend};
+use crate::clock::TestClock;
+use crate::logs::LogBuffer;
+use crate::secrets::SecretMap;
+use anyhow::{Context as _, Result, anyhow, bail};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use wasmtime::component::ResourceTable;
+use wasmtime::{Store, StoreLimitsBuilder};
+use wasmtime_wasi::WasiCtx;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpView};
+
+/// How long one call into the component may take before it is cut off, by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Extra time the host waits beyond the epoch deadline before giving up on a call that is
+/// blocked in the host rather than executing wasm.
+const HOST_GRACE: Duration = Duration::from_secs(1);
+
+/// The component the build produced (`CUSTOMER_TOKEN_WASM` at build time), unless the
+/// `CUSTOMER_TOKEN_WASM` environment variable names another file at run time.
+pub fn default_wasm_path() -> PathBuf {
+    match std::env::var_os("CUSTOMER_TOKEN_WASM") {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => PathBuf::from(env!("CUSTOMER_TOKEN_WASM")),
+    }
+}
+
+/// Configures a [`Runtime`].
+#[derive(Default)]
+pub struct RuntimeBuilder {
+    wasm: Option<PathBuf>,
+    backend: Option<Arc<dyn Backend>>,
+    secrets: SecretMap,
+    clock: Option<TestClock>,
+    capture_logs: bool,
+    timeout: Option<Duration>,
+}
+
+impl RuntimeBuilder {
+    /// The component file (default: [`default_wasm_path`]).
+    pub fn wasm(mut self, path: impl Into<PathBuf>) -> Self {
+        self.wasm = Some(path.into());
+        self
+    }
+
+    /// The key-value store behind `customer-store` (default: a fresh [`MemoryBackend`]).
+    pub fn backend(mut self, backend: Arc<dyn Backend>) -> Self {
+        self.backend = Some(backend);
+        self
+    }
+
+    /// The values behind `secrets` (default: none).
+    pub fn secrets(mut self, secrets: SecretMap) -> Self {
+        self.secrets = secrets;
+        self
+    }
+
+    /// The wall clock the component sees (default: real time).
+    pub fn clock(mut self, clock: TestClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Collect the component's stderr and stdout in memory ([`Runtime::logs`]) instead of
+    /// passing them to the host's stderr and stdout.
+    pub fn capture_logs(mut self, capture: bool) -> Self {
+        self.capture_logs = capture;
+        self
+    }
+
+    /// How long one call may run before it is cut off (default [`DEFAULT_TIMEOUT`]).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Loads the component (compiled once per process and path) and builds the runtime.
+    pub fn build(self) -> Result<Runtime> {
+        let wasm = self.wasm.unwrap_or_else(default_wasm_path);
+        let loaded = engine::load(&wasm)?;
+        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let ticks = timeout.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1);
+        Ok(Runtime {
+            inner: Arc::new(Inner {
+                loaded,
+                backend: self
+                    .backend
+                    .unwrap_or_else(|| Arc::new(MemoryBackend::new())),
+                secrets: Arc::new(self.secrets),
+                clock: self.clock,
+                logs: self.capture_logs.then(LogBuffer::new),
+                timeout,
+                deadline_ticks: u64::try_from(ticks).unwrap_or(u64::MAX),
+            }),
+        })
+    }
+}
+
+/// A loaded component with its store, secrets and clock. Cheap to clone; clones share
+/// everything, and calls on them may run concurrently.
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    loaded: Arc<Loaded>,
+    backend: Arc<dyn Backend>,
+    secrets: Arc<SecretMap>,
+    clock: Option<TestClock>,
+    logs: Option<LogBuffer>,
+    timeout: Duration,
+    deadline_ticks: u64,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("wasm", &self.inner.loaded.path)
+            .field("secrets", &self.inner.secrets)
+            .field("timeout", &self.inner.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// Starts configuring a runtime.
+    pub fn builder() -> RuntimeBuilder {
+        RuntimeBuilder::default()
+    }
+
+    /// The component file in use (canonical path).
+    pub fn wasm_path(&self) -> &Path {
+        &self.inner.loaded.path
+    }
+
+    /// The key-value store the component uses.
+    pub fn backend(&self) -> &Arc<dyn Backend> {
+        &self.inner.backend
+    }
+
+    /// The test clock, if one was given.
+    pub fn clock(&self) -> Option<&TestClock> {
+        self.inner.clock.as_ref()
+    }
+
+    /// The configured call timeout.
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+
+    /// The component's captured stderr (and stdout) so far; empty unless `capture_logs(true)`.
+    pub fn logs(&self) -> String {
+        self.inner
+            .logs
+            .as_ref()
+            .map(LogBuffer::contents)
+            .unwrap_or_default()
+    }
+
+    /// Forgets the captured logs.
+    pub fn clear_logs(&self) {
+        if let Some(logs) = &self.inner.logs {
+            logs.clear();
+        }
+    }
+
+    /// Sends one HTTP request through `wasi:http/incoming-handler` and collects the response.
+    ///
+    /// The request's URI should be absolute (`http://host/graphql?...`): its scheme and authority
+    /// are what the component sees (scheme `http` if absent; authority from the `Host` header if
+    /// the URI has none). A trap, a timeout or a component that never answers is an `Err`.
+    pub async fn handle(&self, request: http::Request<Bytes>) -> Result<http::Response<Bytes>> {
+        let timeout = self.inner.timeout;
+        tokio::time::timeout(timeout + HOST_GRACE, self.handle_inner(request))
+            .await
+            .map_err(|_| anyhow!("the component did not answer within {timeout:?}"))?
+    }
+
+    async fn handle_inner(&self, request: http::Request<Bytes>) -> Result<http::Response<Bytes>> {
+        let mut store = self.new_store();
+        let scheme = match request.uri().scheme_str() {
+            Some("https") => Scheme::Https,
+            _ => Scheme::Http,
+        };
+        let (parts, body) = request.into_parts();
+        let body = Full::new(body).map_err(|never| -> wasmtime_wasi_http::Error { match never {} });
+        let incoming = store
+            .data_mut()
+            .http()
+            .new_incoming_request(scheme, hyper::Request::from_parts(parts, body))
+            .map_err(anyhow::Error::from)
+            .context("creating the incoming request")?;
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let outparam = store
+            .data_mut()
+            .http()
+            .new_response_outparam(sender)
+            .map_err(anyhow::Error::from)
+            .context("creating the response outparam")?;
+
+        let pre = self.inner.loaded.pre.clone();
+        let mut task = AbortOnDrop(tokio::spawn(async move {
+            let instance = pre.instantiate_async(&mut store).await?;
+            instance
+                .wasi_http_incoming_handler()
+                .call_handle(&mut store, incoming, outparam)
+                .await
+        }));
+
+        let response = match receiver.await {
+            Ok(Ok(response)) => response,
+            Ok(Err(code)) => bail!("the component answered with the error code {code:?}"),
+            Err(_) => {
+                return match (&mut task.0).await {
+                    Ok(Ok(())) => Err(anyhow!("the component returned without setting a response")),
+                    Ok(Err(trap)) => Err(trap_error(trap)),
+                    Err(join) => Err(anyhow!("the component task failed: {join}")),
+                };
+            }
+        };
+        let (parts, body) = response.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| anyhow!("reading the component's response body failed: {e:?}"))?
+            .to_bytes();
+        match (&mut task.0).await {
+            Ok(Ok(())) => {}
+            Ok(Err(trap)) => return Err(trap_error(trap)),
+            Err(join) => bail!("the component task failed: {join}"),
+        }
+        Ok(http::Response::from_parts(parts, body))
+    }
+
+    /// Calls the typed `exchange` export: find or create the customer and issue a token.
+    pub async fn exchange(
+        &self,
+        input: CustomerInput,
+    ) -> Result<Result<ExchangeOutput, ExchangeError>> {
+        let pre = self.inner.loaded.pre.clone();
+        let mut store = self.new_store();
+        self.with_timeout(async move {
+            let instance = pre.instantiate_async(&mut store).await?;
+            instance
+                .commerce_customer_token_exchange()
+                .call_exchange(&mut store, &input)
+                .await
+        })
+        .await
+    }
+
+    /// Calls the typed `verify-token` export: the customer a token belongs to.
+    pub async fn verify_token(&self, token: &str) -> Result<Result<Customer, ExchangeError>> {
+        let pre = self.inner.loaded.pre.clone();
+        let mut store = self.new_store();
+        let token = token.to_owned();
+        self.with_timeout(async move {
+            let instance = pre.instantiate_async(&mut store).await?;
+            instance
+                .commerce_customer_token_exchange()
+                .call_verify_token(&mut store, &token)
+                .await
+        })
+        .await
+    }
+
+    async fn with_timeout<T>(
+        &self,
+        call: impl Future<Output = wasmtime::Result<T>> + Send,
+    ) -> Result<T> {
+        let timeout = self.inner.timeout;
+        match tokio::time::timeout(timeout + HOST_GRACE, call).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(trap)) => Err(trap_error(trap)),
+            Err(_) => bail!("the component did not answer within {timeout:?}"),
+        }
+    }
+
+    fn new_store(&self) -> Store<State> {
+        let inner = &self.inner;
+        let mut wasi = WasiCtx::builder();
+        match &inner.logs {
+            Some(logs) => {
+                wasi.stderr(logs.clone()).stdout(logs.clone());
+            }
+            None => {
+                wasi.inherit_stderr().inherit_stdout();
+            }
+        }
+        if let Some(clock) = &inner.clock {
+            wasi.wall_clock(clock.clone());
+        }
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(pool::MAX_MEMORY_SIZE)
+            .instances(pool::MAX_CORE_INSTANCES_PER_COMPONENT as usize)
+            .trap_on_grow_failure(false)
+            .build();
+        let state = State {
+            table: ResourceTable::new(),
+            wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            backend: inner.backend.clone(),
+            secrets: inner.secrets.clone(),
+            limits,
+        };
+        let mut store = Store::new(&inner.loaded.engine, state);
+        store.limiter(|state| &mut state.limits);
+        store.set_epoch_deadline(inner.deadline_ticks);
+        store.epoch_deadline_trap();
+        store
+    }
+}
+
+fn trap_error(trap: wasmtime::Error) -> anyhow::Error {
+    anyhow::Error::from(trap).context("the component trapped")
+}
+
+/// Aborts the spawned instance task when the caller stops waiting (timeout, cancellation).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

@@ -1,0 +1,90 @@
+//! How the runtime copes with a guest that traps, runs away or never answers
+//! (fixture: tests/fixtures/misbehaving-guest).
+
+use bytes::Bytes;
+use customer_token_host::Runtime;
+use customer_token_host::exchange::{CustomerInput, Error as ExchangeError};
+use std::time::{Duration, Instant};
+
+fn runtime(timeout: Duration) -> Runtime {
+    Runtime::builder()
+        .wasm(env!("MISBEHAVING_GUEST_WASM"))
+        .capture_logs(true)
+        .timeout(timeout)
+        .build()
+        .expect("the fixture loads")
+}
+
+fn get(path: &str) -> http::Request<Bytes> {
+    http::Request::get(format!("http://localhost{path}"))
+        .body(Bytes::new())
+        .expect("a valid request")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trap_is_an_error_naming_the_trap() {
+    let runtime = runtime(Duration::from_secs(5));
+    let error = format!("{:#}", runtime.handle(get("/trap")).await.unwrap_err());
+    assert!(error.contains("trapped"), "{error}");
+    assert!(
+        runtime.logs().contains("trap requested"),
+        "{}",
+        runtime.logs()
+    );
+    // The next request gets a fresh instance and is unaffected.
+    let response = runtime.handle(get("/ok")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.body().as_ref(), br#"{"ok":true}"#);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runaway_request_is_cut_off() {
+    let runtime = runtime(Duration::from_millis(500));
+    let started = Instant::now();
+    let error = format!("{:#}", runtime.handle(get("/spin")).await.unwrap_err());
+    let elapsed = started.elapsed();
+    assert!(error.contains("interrupt"), "{error}");
+    assert!(elapsed < Duration::from_secs(3), "took {elapsed:?}");
+
+    let started = Instant::now();
+    let error = format!("{:#}", runtime.verify_token("spin").await.unwrap_err());
+    assert!(error.contains("interrupt"), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_response_is_an_error() {
+    let runtime = runtime(Duration::from_secs(5));
+    let error = format!(
+        "{:#}",
+        runtime.handle(get("/no-response")).await.unwrap_err()
+    );
+    assert!(error.contains("without setting a response"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_exports_round_trip() {
+    let runtime = runtime(Duration::from_secs(5));
+    let input = CustomerInput {
+        prefix: None,
+        firstname: "Roni".into(),
+        middlename: None,
+        lastname: "Cost".into(),
+        suffix: None,
+        email: "roni_cost@example.com".into(),
+        date_of_birth: None,
+        taxvat: None,
+        gender: Some(3),
+        is_subscribed: Some(true),
+        custom_attributes: Vec::new(),
+        allow_remote_shopping_assistance: None,
+    };
+    let output = runtime.exchange(input).await.unwrap().unwrap();
+    assert_eq!(output.token, "roni_cost@example.com");
+    assert_eq!(output.customer.gender, Some(3));
+    assert!(output.customer.is_subscribed);
+    match runtime.verify_token("nope").await.unwrap() {
+        Err(ExchangeError::Unauthorized(message)) => assert_eq!(message, "nope"),
+        other => panic!("unexpected {other:?}"),
+    }
+}
