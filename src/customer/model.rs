@@ -36,7 +36,9 @@ impl ConfirmationStatus {
     pub fn as_graphql(self) -> &'static str {
         match self {
             ConfirmationStatus::AccountConfirmed => "ACCOUNT_CONFIRMED",
-            ConfirmationStatus::AccountConfirmationNotRequired => "ACCOUNT_CONFIRMATION_NOT_REQUIRED",
+            ConfirmationStatus::AccountConfirmationNotRequired => {
+                "ACCOUNT_CONFIRMATION_NOT_REQUIRED"
+            }
         }
     }
 
@@ -227,7 +229,10 @@ mod tests {
     #[test]
     fn graphql_view_names_fields_as_the_schema_does() {
         let view = sample().to_graphql();
-        assert_eq!(view["confirmation_status"], "ACCOUNT_CONFIRMATION_NOT_REQUIRED");
+        assert_eq!(
+            view["confirmation_status"],
+            "ACCOUNT_CONFIRMATION_NOT_REQUIRED"
+        );
         assert_eq!(view["dob"], "1990-01-31");
         assert_eq!(view["date_of_birth"], "1990-01-31");
         assert_eq!(view["custom_attributes"][0]["code"], "loyalty");

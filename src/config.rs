@@ -1,0 +1,291 @@
+//! The product's configuration (contract §8), read through the `Secrets` port.
+
+use std::fmt;
+
+use crate::oauth::Credentials;
+use crate::ports::{SecretError, Secrets};
+
+pub const OAUTH_CONSUMER_KEY: &str = "oauth_consumer_key";
+pub const OAUTH_CONSUMER_SECRET: &str = "oauth_consumer_secret";
+pub const OAUTH_ACCESS_TOKEN: &str = "oauth_access_token";
+pub const OAUTH_ACCESS_TOKEN_SECRET: &str = "oauth_access_token_secret";
+pub const CUSTOMER_TOKEN_SECRET: &str = "customer_token_secret";
+pub const CUSTOMER_TOKEN_LIFETIME_MINUTES: &str = "customer_token_lifetime_minutes";
+pub const PUBLIC_BASE_URL: &str = "public_base_url";
+
+/// Every key, in the order the README's table lists them.
+pub const ALL_KEYS: [&str; 7] = [
+    OAUTH_CONSUMER_KEY,
+    OAUTH_CONSUMER_SECRET,
+    OAUTH_ACCESS_TOKEN,
+    OAUTH_ACCESS_TOKEN_SECRET,
+    CUSTOMER_TOKEN_SECRET,
+    CUSTOMER_TOKEN_LIFETIME_MINUTES,
+    PUBLIC_BASE_URL,
+];
+
+const DEFAULT_LIFETIME_MINUTES: u32 = 60;
+/// One year: a longer-lived login token is almost certainly a configuration mistake.
+const MAX_LIFETIME_MINUTES: u32 = 525_600;
+/// HS256 keys shorter than the hash output weaken the MAC (RFC 7518 §3.2).
+pub const MIN_TOKEN_SECRET_BYTES: usize = 32;
+
+#[derive(Clone)]
+pub struct Config {
+    pub credentials: Credentials,
+    pub customer_token_secret: Vec<u8>,
+    pub customer_token_lifetime_minutes: u32,
+    /// `scheme://authority`, lower-cased, no trailing slash.
+    pub public_base_url: Option<String>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field(
+                "customer_token_lifetime_minutes",
+                &self.customer_token_lifetime_minutes,
+            )
+            .field("public_base_url", &self.public_base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the configuration is unusable. Names the key, never its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    Missing(&'static str),
+    Invalid {
+        key: &'static str,
+        reason: &'static str,
+    },
+    Lookup {
+        key: &'static str,
+        error: SecretError,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::Missing(key) => write!(f, "configuration key `{key}` is missing"),
+            ConfigError::Invalid { key, reason } => {
+                write!(f, "configuration key `{key}` is invalid: {reason}")
+            }
+            ConfigError::Lookup { key, error } => {
+                write!(f, "configuration key `{key}` could not be read: {error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    pub fn load(secrets: &dyn Secrets) -> Result<Config, ConfigError> {
+        let credentials = Credentials {
+            consumer_key: required(secrets, OAUTH_CONSUMER_KEY)?,
+            consumer_secret: required(secrets, OAUTH_CONSUMER_SECRET)?,
+            token: required(secrets, OAUTH_ACCESS_TOKEN)?,
+            token_secret: required(secrets, OAUTH_ACCESS_TOKEN_SECRET)?,
+        };
+        let customer_token_secret = required(secrets, CUSTOMER_TOKEN_SECRET)?.into_bytes();
+        if customer_token_secret.len() < MIN_TOKEN_SECRET_BYTES {
+            return Err(ConfigError::Invalid {
+                key: CUSTOMER_TOKEN_SECRET,
+                reason: "must be at least 32 bytes",
+            });
+        }
+        let customer_token_lifetime_minutes =
+            match optional(secrets, CUSTOMER_TOKEN_LIFETIME_MINUTES)? {
+                None => DEFAULT_LIFETIME_MINUTES,
+                Some(text) => parse_lifetime(&text).ok_or(ConfigError::Invalid {
+                    key: CUSTOMER_TOKEN_LIFETIME_MINUTES,
+                    reason: "must be a whole number of minutes from 1 to 525600",
+                })?,
+            };
+        let public_base_url = match optional(secrets, PUBLIC_BASE_URL)? {
+            None => None,
+            Some(text) => Some(parse_base_url(&text).ok_or(ConfigError::Invalid {
+                key: PUBLIC_BASE_URL,
+                reason: "must be http:// or https:// followed by a host, an optional port and no path",
+            })?),
+        };
+        Ok(Config {
+            credentials,
+            customer_token_secret,
+            customer_token_lifetime_minutes,
+            public_base_url,
+        })
+    }
+
+    pub fn token_lifetime_seconds(&self) -> i64 {
+        i64::from(self.customer_token_lifetime_minutes) * 60
+    }
+}
+
+/// A value that is absent or blank counts as not configured: hosts often turn an unset
+/// variable into an empty string.
+fn optional(secrets: &dyn Secrets, key: &'static str) -> Result<Option<String>, ConfigError> {
+    match secrets.get(key) {
+        Ok(Some(value)) if !value.trim().is_empty() => Ok(Some(value)),
+        Ok(_) => Ok(None),
+        Err(error) => Err(ConfigError::Lookup { key, error }),
+    }
+}
+
+fn required(secrets: &dyn Secrets, key: &'static str) -> Result<String, ConfigError> {
+    optional(secrets, key)?.ok_or(ConfigError::Missing(key))
+}
+
+fn parse_lifetime(text: &str) -> Option<u32> {
+    let minutes: u32 = text.trim().parse().ok()?;
+    (1..=MAX_LIFETIME_MINUTES)
+        .contains(&minutes)
+        .then_some(minutes)
+}
+
+/// Accepts `scheme://host[:port]` with an optional trailing `/`, and returns it lower-cased.
+fn parse_base_url(text: &str) -> Option<String> {
+    let text = text.trim();
+    let (scheme, rest) = text.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    let valid_char =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']');
+    if authority.is_empty() || !authority.chars().all(valid_char) {
+        return None;
+    }
+    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    struct Map(HashMap<&'static str, &'static str>);
+
+    impl Secrets for Map {
+        fn get(&self, name: &str) -> Result<Option<String>, SecretError> {
+            Ok(self.0.get(name).map(|v| (*v).to_owned()))
+        }
+    }
+
+    fn complete() -> HashMap<&'static str, &'static str> {
+        HashMap::from([
+            (OAUTH_CONSUMER_KEY, "ck"),
+            (OAUTH_CONSUMER_SECRET, "cs"),
+            (OAUTH_ACCESS_TOKEN, "at"),
+            (OAUTH_ACCESS_TOKEN_SECRET, "ats"),
+            (CUSTOMER_TOKEN_SECRET, "0123456789abcdef0123456789abcdef"),
+        ])
+    }
+
+    #[test]
+    fn defaults_apply_when_optional_keys_are_absent() {
+        let config = Config::load(&Map(complete())).unwrap();
+        assert_eq!(config.customer_token_lifetime_minutes, 60);
+        assert_eq!(config.token_lifetime_seconds(), 3600);
+        assert_eq!(config.public_base_url, None);
+    }
+
+    #[test]
+    fn each_missing_required_key_is_named() {
+        for key in [
+            OAUTH_CONSUMER_KEY,
+            OAUTH_CONSUMER_SECRET,
+            OAUTH_ACCESS_TOKEN,
+            OAUTH_ACCESS_TOKEN_SECRET,
+            CUSTOMER_TOKEN_SECRET,
+        ] {
+            let mut values = complete();
+            values.remove(key);
+            assert_eq!(
+                Config::load(&Map(values)).unwrap_err(),
+                ConfigError::Missing(key)
+            );
+        }
+    }
+
+    #[test]
+    fn blank_value_counts_as_missing() {
+        let mut values = complete();
+        values.insert(OAUTH_CONSUMER_KEY, "  ");
+        assert_eq!(
+            Config::load(&Map(values)).unwrap_err(),
+            ConfigError::Missing(OAUTH_CONSUMER_KEY)
+        );
+    }
+
+    #[test]
+    fn short_token_secret_is_refused_without_echoing_it() {
+        let mut values = complete();
+        values.insert(CUSTOMER_TOKEN_SECRET, "short-secret-value");
+        let error = Config::load(&Map(values)).unwrap_err();
+        assert!(matches!(
+            error,
+            ConfigError::Invalid {
+                key: CUSTOMER_TOKEN_SECRET,
+                ..
+            }
+        ));
+        assert!(!error.to_string().contains("short-secret-value"));
+    }
+
+    #[test]
+    fn lifetime_must_be_a_sane_number_of_minutes() {
+        for (text, expected) in [
+            ("15", Some(15)),
+            (" 90 ", Some(90)),
+            ("0", None),
+            ("-5", None),
+            ("1.5", None),
+            ("525601", None),
+        ] {
+            let mut values = complete();
+            values.insert(CUSTOMER_TOKEN_LIFETIME_MINUTES, text);
+            let result = Config::load(&Map(values)).map(|c| c.customer_token_lifetime_minutes);
+            match expected {
+                Some(minutes) => assert_eq!(result.unwrap(), minutes, "{text}"),
+                None => assert!(result.is_err(), "{text}"),
+            }
+        }
+    }
+
+    #[test]
+    fn public_base_url_is_normalised_or_refused() {
+        for (text, expected) in [
+            ("https://Shop.Example.com", Some("https://shop.example.com")),
+            (
+                "HTTPS://shop.example.com:8443/",
+                Some("https://shop.example.com:8443"),
+            ),
+            ("http://127.0.0.1:3000", Some("http://127.0.0.1:3000")),
+            ("shop.example.com", None),
+            ("ftp://shop.example.com", None),
+            ("https://shop.example.com/graphql", None),
+            ("https://", None),
+        ] {
+            let mut values = complete();
+            values.insert(PUBLIC_BASE_URL, text);
+            let result = Config::load(&Map(values)).map(|c| c.public_base_url);
+            match expected {
+                Some(url) => assert_eq!(result.unwrap().as_deref(), Some(url), "{text}"),
+                None => assert!(result.is_err(), "{text}"),
+            }
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let config = Config::load(&Map(complete())).unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("0123456789abcdef"));
+        assert!(!shown.contains("\"cs\""));
+    }
+}

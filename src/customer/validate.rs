@@ -1,0 +1,341 @@
+//! Input validation (contract §7), all of it before any write. Messages are Magento's where
+//! Magento has one (contract §4).
+
+use super::email::is_valid_email;
+use super::model::CustomerInput;
+
+/// Longest value Magento's varchar customer columns hold.
+const MAX_TEXT_CHARS: usize = 255;
+const MAX_CUSTOM_ATTRIBUTES: usize = 64;
+const MAX_ATTRIBUTE_VALUE_CHARS: usize = 4096;
+
+/// A rejected input, with the message the API returns (category `graphql-input`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidInput(pub String);
+
+/// Checks everything the exchange needs, first failure wins (Magento reports one at a time).
+pub fn validate(input: &CustomerInput) -> Result<(), InvalidInput> {
+    let email = input.email.trim();
+    if email.is_empty() {
+        return Err(InvalidInput("\"Email\" is a required value.".into()));
+    }
+    if !is_valid_email(email) {
+        return Err(InvalidInput(format!(
+            "\"{}\" is not a valid email address.",
+            input.email
+        )));
+    }
+    required_name(&input.firstname, "First Name")?;
+    required_name(&input.lastname, "Last Name")?;
+    if let Some(middlename) = input.middlename.as_deref().filter(|m| !m.trim().is_empty()) {
+        name(middlename, "Middle Name")?;
+    }
+    for (value, label) in [
+        (&input.prefix, "Name Prefix"),
+        (&input.suffix, "Name Suffix"),
+        (&input.taxvat, "Tax/VAT Number"),
+    ] {
+        if let Some(value) = value {
+            bounded_text(value, label, MAX_TEXT_CHARS)?;
+        }
+    }
+    if let Some(gender) = input.gender {
+        if !(1..=3).contains(&gender) {
+            return Err(InvalidInput(format!(
+                "Gender \"{gender}\" is not valid: use 1 (male), 2 (female) or 3 (not specified)."
+            )));
+        }
+    }
+    if let Some(date) = &input.date_of_birth {
+        if !is_calendar_date(date) {
+            return Err(InvalidInput(format!(
+                "Date of Birth \"{date}\" is not a valid date: use YYYY-MM-DD."
+            )));
+        }
+    }
+    if input.custom_attributes.len() > MAX_CUSTOM_ATTRIBUTES {
+        return Err(InvalidInput(format!(
+            "At most {MAX_CUSTOM_ATTRIBUTES} custom attributes are accepted."
+        )));
+    }
+    for attribute in &input.custom_attributes {
+        if attribute.code.trim().is_empty() {
+            return Err(InvalidInput(
+                "\"attribute_code\" is a required value.".into(),
+            ));
+        }
+        bounded_text(&attribute.code, "attribute_code", MAX_TEXT_CHARS)?;
+        if let Some(value) = &attribute.value {
+            bounded_text(value, "Custom attribute value", MAX_ATTRIBUTE_VALUE_CHARS)?;
+        }
+    }
+    Ok(())
+}
+
+fn required_name(value: &str, label: &str) -> Result<(), InvalidInput> {
+    if value.trim().is_empty() {
+        return Err(InvalidInput(format!("\"{label}\" is a required value.")));
+    }
+    name(value, label)
+}
+
+/// Magento's NameValidator: 1 to 255 of letters, marks, digits, white space and `,-_.'’`&`.
+fn name(value: &str, label: &str) -> Result<(), InvalidInput> {
+    let allowed = |c: char| {
+        c.is_alphanumeric()
+            || c.is_whitespace()
+            || is_combining_mark(c)
+            || matches!(c, ',' | '-' | '_' | '.' | '\'' | '’' | '`' | '&')
+    };
+    let length = value.chars().count();
+    if (1..=MAX_TEXT_CHARS).contains(&length) && value.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err(InvalidInput(format!("{label} is not valid!")))
+    }
+}
+
+/// The combining-mark blocks that `char::is_alphanumeric` leaves out (Unicode category M).
+fn is_combining_mark(c: char) -> bool {
+    matches!(c,
+        '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{0591}'..='\u{05BD}'
+        | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0900}'..='\u{0903}'
+        | '\u{093A}'..='\u{094F}' | '\u{0E31}' | '\u{0E34}'..='\u{0E3A}' | '\u{0E47}'..='\u{0E4E}'
+        | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}'
+        | '\u{3099}'..='\u{309A}' | '\u{FE20}'..='\u{FE2F}')
+}
+
+fn bounded_text(value: &str, label: &str, max_chars: usize) -> Result<(), InvalidInput> {
+    if value.chars().count() > max_chars || value.chars().any(char::is_control) {
+        return Err(InvalidInput(format!(
+            "{label} is not valid: at most {max_chars} characters and no control characters."
+        )));
+    }
+    Ok(())
+}
+
+/// `YYYY-MM-DD` naming a real day of the Gregorian calendar.
+fn is_calendar_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let shape_ok = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    if !shape_ok {
+        return false;
+    }
+    let number =
+        |range: std::ops::Range<usize>| text.get(range).and_then(|s| s.parse::<u32>().ok());
+    let (Some(year), Some(month), Some(day)) = (number(0..4), number(5..7), number(8..10)) else {
+        return false;
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    year >= 1 && (1..=days_in_month).contains(&day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::customer::model::Attribute;
+
+    fn roni() -> CustomerInput {
+        CustomerInput {
+            firstname: "Roni".into(),
+            lastname: "Cost".into(),
+            email: "roni_cost@example.com".into(),
+            ..CustomerInput::default()
+        }
+    }
+
+    fn message(input: &CustomerInput) -> String {
+        validate(input).unwrap_err().0
+    }
+
+    #[test]
+    fn the_seed_customer_is_valid() {
+        assert_eq!(validate(&roni()), Ok(()));
+    }
+
+    #[test]
+    fn invalid_email_echoes_the_submitted_value() {
+        let input = CustomerInput {
+            email: "not-an-email".into(),
+            ..roni()
+        };
+        assert_eq!(
+            message(&input),
+            "\"not-an-email\" is not a valid email address."
+        );
+    }
+
+    #[test]
+    fn email_is_checked_trimmed() {
+        let input = CustomerInput {
+            email: "  roni_cost@example.com ".into(),
+            ..roni()
+        };
+        assert_eq!(validate(&input), Ok(()));
+    }
+
+    #[test]
+    fn empty_names_are_required_values() {
+        let input = CustomerInput {
+            firstname: " ".into(),
+            ..roni()
+        };
+        assert_eq!(message(&input), "\"First Name\" is a required value.");
+        let input = CustomerInput {
+            lastname: String::new(),
+            ..roni()
+        };
+        assert_eq!(message(&input), "\"Last Name\" is a required value.");
+    }
+
+    #[test]
+    fn names_with_forbidden_characters_are_not_valid() {
+        let input = CustomerInput {
+            firstname: "Roni<script>".into(),
+            ..roni()
+        };
+        assert_eq!(message(&input), "First Name is not valid!");
+        let input = CustomerInput {
+            lastname: "Cost;".into(),
+            ..roni()
+        };
+        assert_eq!(message(&input), "Last Name is not valid!");
+        let input = CustomerInput {
+            middlename: Some("J@".into()),
+            ..roni()
+        };
+        assert_eq!(message(&input), "Middle Name is not valid!");
+        let input = CustomerInput {
+            firstname: "a".repeat(256),
+            ..roni()
+        };
+        assert_eq!(message(&input), "First Name is not valid!");
+    }
+
+    #[test]
+    fn names_accept_what_magento_accepts() {
+        for name in [
+            "O'Brien",
+            "Anne-Marie",
+            "José",
+            "Zoë",
+            "D’Angelo",
+            "Ng 2nd",
+            "Smith & Co.",
+            "Ünal_x",
+            "李",
+            "e\u{0301}",
+        ] {
+            let input = CustomerInput {
+                firstname: name.into(),
+                ..roni()
+            };
+            assert_eq!(validate(&input), Ok(()), "{name}");
+        }
+    }
+
+    #[test]
+    fn gender_must_be_one_to_three() {
+        for gender in [1, 2, 3] {
+            assert_eq!(
+                validate(&CustomerInput {
+                    gender: Some(gender),
+                    ..roni()
+                }),
+                Ok(())
+            );
+        }
+        for gender in [0, 4, -1] {
+            assert!(
+                validate(&CustomerInput {
+                    gender: Some(gender),
+                    ..roni()
+                })
+                .is_err()
+            );
+        }
+    }
+
+    #[test]
+    fn date_of_birth_must_be_a_real_day() {
+        for date in ["1990-01-31", "2000-02-29", "2024-12-01"] {
+            assert_eq!(
+                validate(&CustomerInput {
+                    date_of_birth: Some(date.into()),
+                    ..roni()
+                }),
+                Ok(()),
+                "{date}"
+            );
+        }
+        for date in [
+            "1990-02-30",
+            "1900-02-29",
+            "1990-13-01",
+            "1990-1-01",
+            "19900101",
+            "",
+            "abcd-ef-gh",
+            "0000-01-01",
+        ] {
+            assert!(
+                validate(&CustomerInput {
+                    date_of_birth: Some(date.into()),
+                    ..roni()
+                })
+                .is_err(),
+                "{date}"
+            );
+        }
+    }
+
+    #[test]
+    fn custom_attributes_are_bounded() {
+        let many = (0..65)
+            .map(|i| Attribute {
+                code: format!("c{i}"),
+                value: None,
+            })
+            .collect();
+        assert!(
+            validate(&CustomerInput {
+                custom_attributes: many,
+                ..roni()
+            })
+            .is_err()
+        );
+        let blank = vec![Attribute {
+            code: " ".into(),
+            value: None,
+        }];
+        assert!(
+            validate(&CustomerInput {
+                custom_attributes: blank,
+                ..roni()
+            })
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_free_text() {
+        let input = CustomerInput {
+            taxvat: Some("12\u{0}3".into()),
+            ..roni()
+        };
+        assert!(validate(&input).is_err());
+    }
+}

@@ -1,0 +1,254 @@
+//! The customer token (contract §6): Magento_JwtUserToken's compact HS256 JWS.
+//!
+//! Written on `hmac` + `sha2` rather than a JWT crate because clients depend on the exact bytes:
+//! the header must be `{"kid":"1","alg":"HS256"}` with `kid` first and the payload's members in
+//! Magento's order, which general JWT libraries do not let a caller fix.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+const HEADER: &str = r#"{"kid":"1","alg":"HS256"}"#;
+/// `utypid` 3 is Magento's user type for customers.
+const CUSTOMER_USER_TYPE: i64 = 3;
+/// Far above any token this component issues (~200 bytes); refusing early bounds the work an
+/// attacker can make us do with an oversized Authorization header.
+pub const MAX_TOKEN_BYTES: usize = 1024;
+
+/// What a valid token says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claims {
+    pub uid: u32,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    /// Not three base64url parts of JSON, too long, or claims of the wrong type.
+    Malformed,
+    /// The header is not Magento's (`kid` "1", `alg` "HS256").
+    UnsupportedHeader,
+    BadSignature,
+    /// Signed by us but for another kind of user.
+    NotACustomer,
+    Expired,
+}
+
+/// The HS256 key with its HMAC key schedule computed once.
+#[derive(Clone)]
+pub struct TokenKey(HmacSha256);
+
+impl TokenKey {
+    /// `None` only if the MAC refuses the key, which HMAC never does (it hashes long keys and
+    /// pads short ones); the configuration enforces the 32-byte minimum.
+    pub fn new(secret: &[u8]) -> Option<TokenKey> {
+        HmacSha256::new_from_slice(secret).ok().map(TokenKey)
+    }
+
+    fn mac(&self, message: &[u8]) -> HmacSha256 {
+        let mut mac = self.0.clone();
+        mac.update(message);
+        mac
+    }
+}
+
+/// Issues a token for customer `uid`, valid from `now` for `lifetime_seconds`.
+pub fn issue(key: &TokenKey, uid: u32, now: i64, lifetime_seconds: i64) -> String {
+    let payload = format!(
+        r#"{{"uid":{uid},"utypid":{CUSTOMER_USER_TYPE},"iat":{now},"exp":{}}}"#,
+        now.saturating_add(lifetime_seconds)
+    );
+    let mut token = String::with_capacity(256);
+    token.push_str(&URL_SAFE_NO_PAD.encode(HEADER));
+    token.push('.');
+    token.push_str(&URL_SAFE_NO_PAD.encode(payload));
+    let signature = key.mac(token.as_bytes()).finalize().into_bytes();
+    token.push('.');
+    token.push_str(&URL_SAFE_NO_PAD.encode(signature));
+    token
+}
+
+/// Checks signature, header, user type and expiry. That the customer still exists is the
+/// caller's check.
+pub fn verify(key: &TokenKey, token: &str, now: i64) -> Result<Claims, TokenError> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(TokenError::Malformed);
+    }
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(TokenError::Malformed);
+    };
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature)
+        .map_err(|_| TokenError::Malformed)?;
+    let signed_len = header.len() + 1 + payload.len();
+    let signed = token.get(..signed_len).ok_or(TokenError::Malformed)?;
+    key.mac(signed.as_bytes())
+        .verify_slice(&signature)
+        .map_err(|_| TokenError::BadSignature)?;
+
+    let header = decode_json(header)?;
+    if header.get("kid").and_then(Value::as_str) != Some("1")
+        || header.get("alg").and_then(Value::as_str) != Some("HS256")
+    {
+        return Err(TokenError::UnsupportedHeader);
+    }
+    let payload = decode_json(payload)?;
+    let int = |name: &str| payload.get(name).and_then(Value::as_i64);
+    let (Some(uid), Some(user_type), Some(iat), Some(exp)) =
+        (int("uid"), int("utypid"), int("iat"), int("exp"))
+    else {
+        return Err(TokenError::Malformed);
+    };
+    if user_type != CUSTOMER_USER_TYPE {
+        return Err(TokenError::NotACustomer);
+    }
+    let uid = u32::try_from(uid).map_err(|_| TokenError::Malformed)?;
+    if exp <= now {
+        return Err(TokenError::Expired);
+    }
+    Ok(Claims { uid, iat, exp })
+}
+
+fn decode_json(part: &str) -> Result<serde_json::Map<String, Value>, TokenError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| TokenError::Malformed)?;
+    match serde_json::from_slice(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(TokenError::Malformed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    fn key() -> TokenKey {
+        TokenKey::new(SECRET).unwrap()
+    }
+    /// Computed with Python's `hmac`/`hashlib`/`base64` (independent of this code):
+    /// header `{"kid":"1","alg":"HS256"}`, payload
+    /// `{"uid":6,"utypid":3,"iat":1748499421,"exp":1748503021}`, key `SECRET`.
+    const PYTHON_TOKEN: &str = "eyJraWQiOiIxIiwiYWxnIjoiSFMyNTYifQ.eyJ1aWQiOjYsInV0eXBpZCI6MywiaWF0IjoxNzQ4NDk5NDIxLCJleHAiOjE3NDg1MDMwMjF9.CklzpylIcFyz-vWLL-SBmn4pJs5NdRdjM2ZGRbFvQt8";
+    /// The token printed in the contract's reference example (signed with an unknown key).
+    const SEED_TOKEN: &str = "eyJraWQiOiIxIiwiYWxnIjoiSFMyNTYifQ.eyJ1aWQiOjYsInV0eXBpZCI6MywiaWF0IjoxNzQ4NDk5NDIxLCJleHAiOjE3NDg1MDMwMjF9.hDPDh41C4KOHloM2xlUYJ0asCqunQHCELG-3x_IsIZo";
+
+    #[test]
+    fn issues_the_exact_bytes_of_an_independent_implementation() {
+        assert_eq!(issue(&key(), 6, 1_748_499_421, 3600), PYTHON_TOKEN);
+    }
+
+    #[test]
+    fn header_and_payload_match_the_seed_example() {
+        let ours = issue(&key(), 6, 1_748_499_421, 3600);
+        let seed_signed_part = SEED_TOKEN.rsplit_once('.').unwrap().0;
+        assert!(ours.starts_with(seed_signed_part));
+    }
+
+    #[test]
+    fn verifies_its_own_tokens_until_they_expire() {
+        let token = issue(&key(), 42, 1_000, 60);
+        let claims = verify(&key(), &token, 1_059).unwrap();
+        assert_eq!(
+            claims,
+            Claims {
+                uid: 42,
+                iat: 1_000,
+                exp: 1_060
+            }
+        );
+        assert_eq!(verify(&key(), &token, 1_060), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn refuses_another_key_and_any_changed_byte() {
+        assert_eq!(
+            verify(
+                &TokenKey::new(b"another key of at least thirty-two bytes").unwrap(),
+                PYTHON_TOKEN,
+                1_748_499_500
+            ),
+            Err(TokenError::BadSignature)
+        );
+        assert_eq!(
+            verify(&key(), SEED_TOKEN, 1_748_499_500),
+            Err(TokenError::BadSignature)
+        );
+        for index in 0..PYTHON_TOKEN.len() {
+            let mut bytes = PYTHON_TOKEN.as_bytes().to_vec();
+            bytes[index] = if bytes[index] == b'A' { b'B' } else { b'A' };
+            let changed = String::from_utf8(bytes).unwrap();
+            assert!(
+                verify(&key(), &changed, 1_748_499_500).is_err(),
+                "byte {index}"
+            );
+        }
+    }
+
+    fn sign_raw(header: &str, payload: &str) -> String {
+        let signed = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(payload)
+        );
+        let signature = key().mac(signed.as_bytes()).finalize().into_bytes();
+        format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
+
+    #[test]
+    fn refuses_foreign_headers_and_user_types() {
+        let payload = r#"{"uid":1,"utypid":3,"iat":0,"exp":99}"#;
+        for header in [
+            r#"{"kid":"2","alg":"HS256"}"#,
+            r#"{"alg":"none"}"#,
+            r#"{"kid":"1","alg":"HS512"}"#,
+        ] {
+            assert_eq!(
+                verify(&key(), &sign_raw(header, payload), 1),
+                Err(TokenError::UnsupportedHeader)
+            );
+        }
+        let admin = r#"{"uid":1,"utypid":2,"iat":0,"exp":99}"#;
+        assert_eq!(
+            verify(&key(), &sign_raw(HEADER, admin), 1),
+            Err(TokenError::NotACustomer)
+        );
+        let negative = r#"{"uid":-1,"utypid":3,"iat":0,"exp":99}"#;
+        assert_eq!(
+            verify(&key(), &sign_raw(HEADER, negative), 1),
+            Err(TokenError::Malformed)
+        );
+        let text_uid = r#"{"uid":"1","utypid":3,"iat":0,"exp":99}"#;
+        assert_eq!(
+            verify(&key(), &sign_raw(HEADER, text_uid), 1),
+            Err(TokenError::Malformed)
+        );
+    }
+
+    #[test]
+    fn garbage_is_malformed_never_a_panic() {
+        for token in [
+            "",
+            ".",
+            "..",
+            "...",
+            "a.b.c",
+            "a.b",
+            "é.é.é",
+            "eyJ9.eyJ9.",
+            &"A".repeat(5000),
+        ] {
+            assert!(verify(&key(), token, 0).is_err(), "{token}");
+        }
+    }
+}
