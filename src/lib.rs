@@ -1,6 +1,7 @@
 //! `exchangeExternalCustomerToken` for the edge: the domain logic as plain Rust, and (on wasm32)
 //! the thin component shell that binds it to WIT.
 
+pub mod clock;
 pub mod config;
 pub mod customer;
 pub mod graphql;
@@ -8,6 +9,7 @@ pub mod http;
 pub mod memory;
 pub mod oauth;
 pub mod ports;
+pub mod resolver;
 pub mod service;
 pub mod token;
 

@@ -1,0 +1,146 @@
+//! The product's operations, independent of transport: exchange a verified profile for a
+//! customer and token, and resolve a token back to its customer.
+
+use std::fmt;
+
+use crate::config::{Config, ConfigError};
+use crate::customer::{Customer, CustomerInput, Customers, InvalidInput, validate};
+use crate::oauth::{SignedRequest, Verifier, VerifyError, nonce};
+use crate::ports::{Clock, KeyValue, Secrets, StoreError};
+use crate::token::{self, TokenError, TokenKey};
+
+/// What the service runs on.
+#[derive(Clone, Copy)]
+pub struct Ports<'a> {
+    pub store: &'a dyn KeyValue,
+    pub secrets: &'a dyn Secrets,
+    pub clock: &'a dyn Clock,
+}
+
+/// A failure of the platform rather than of the request: answered with a bare
+/// "Internal server error", logged in full (the messages never contain secret values).
+#[derive(Debug)]
+pub enum Internal {
+    Config(ConfigError),
+    Store(StoreError),
+}
+
+impl fmt::Display for Internal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Internal::Config(error) => error.fmt(f),
+            Internal::Store(error) => error.fmt(f),
+        }
+    }
+}
+
+impl From<StoreError> for Internal {
+    fn from(error: StoreError) -> Self {
+        Internal::Store(error)
+    }
+}
+
+#[derive(Debug)]
+pub enum ExchangeError {
+    Invalid(InvalidInput),
+    Internal(Internal),
+}
+
+impl From<StoreError> for ExchangeError {
+    fn from(error: StoreError) -> Self {
+        ExchangeError::Internal(Internal::Store(error))
+    }
+}
+
+#[derive(Debug)]
+pub enum TokenRefusal {
+    /// Malformed, forged, not a customer's, or its customer no longer exists.
+    Unauthorized,
+    Expired,
+    Internal(Internal),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchanged {
+    pub customer: Customer,
+    pub token: String,
+    pub created: bool,
+}
+
+pub struct Service<'a> {
+    ports: Ports<'a>,
+    config: Config,
+    token_key: TokenKey,
+}
+
+impl<'a> Service<'a> {
+    pub fn new(ports: Ports<'a>) -> Result<Service<'a>, Internal> {
+        let config = Config::load(ports.secrets).map_err(Internal::Config)?;
+        let token_key = TokenKey::new(&config.customer_token_secret).ok_or(Internal::Config(
+            ConfigError::Invalid {
+                key: crate::config::CUSTOMER_TOKEN_SECRET,
+                reason: "not usable as an HMAC key",
+            },
+        ))?;
+        Ok(Service {
+            ports,
+            config,
+            token_key,
+        })
+    }
+
+    /// Checks the OAuth 1.0a signature of the integration's request and claims its nonce, then
+    /// sweeps a bounded number of expired nonces. A failed sweep is logged, not fatal: the
+    /// request is authentic and the next one sweeps again.
+    pub fn verify_integration(&self, request: &SignedRequest<'_>) -> Result<(), VerifyError> {
+        let now = self.ports.clock.now_unix();
+        Verifier {
+            credentials: &self.config.credentials,
+            public_base_url: self.config.public_base_url.as_deref(),
+            now,
+        }
+        .verify(request, self.ports.store)?;
+        if let Err(error) = nonce::sweep(self.ports.store, now, nonce::SWEEP_BUDGET) {
+            log(format_args!(
+                "sweeping expired nonces failed, will retry: {error}"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Validates `input`, finds or creates its customer, and issues a token for it.
+    pub fn exchange(&self, input: &CustomerInput) -> Result<Exchanged, ExchangeError> {
+        validate(input).map_err(ExchangeError::Invalid)?;
+        let found = Customers::new(self.ports.store, self.ports.clock).find_or_create(input)?;
+        let token = token::issue(
+            &self.token_key,
+            found.customer.id,
+            self.ports.clock.now_unix(),
+            self.config.token_lifetime_seconds(),
+        );
+        Ok(Exchanged {
+            customer: found.customer,
+            token,
+            created: found.created,
+        })
+    }
+
+    /// The customer a token was issued for.
+    pub fn customer_for_token(&self, token: &str) -> Result<Customer, TokenRefusal> {
+        let claims = match token::verify(&self.token_key, token, self.ports.clock.now_unix()) {
+            Ok(claims) => claims,
+            Err(TokenError::Expired) => return Err(TokenRefusal::Expired),
+            Err(_) => return Err(TokenRefusal::Unauthorized),
+        };
+        match Customers::new(self.ports.store, self.ports.clock).by_id(claims.uid) {
+            Ok(Some(customer)) => Ok(customer),
+            Ok(None) => Err(TokenRefusal::Unauthorized),
+            Err(error) => Err(TokenRefusal::Internal(Internal::Store(error))),
+        }
+    }
+}
+
+/// One log line on stderr, which every host collects. Never pass secret values here.
+pub fn log(message: fmt::Arguments<'_>) {
+    eprintln!("customer-token: {message}");
+}
