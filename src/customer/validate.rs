@@ -39,19 +39,19 @@ pub fn validate(input: &CustomerInput) -> Result<(), InvalidInput> {
             bounded_text(value, label, MAX_TEXT_CHARS)?;
         }
     }
-    if let Some(gender) = input.gender {
-        if !(1..=3).contains(&gender) {
-            return Err(InvalidInput(format!(
-                "Gender \"{gender}\" is not valid: use 1 (male), 2 (female) or 3 (not specified)."
-            )));
-        }
+    if let Some(gender) = input.gender.filter(|gender| !(1..=3).contains(gender)) {
+        return Err(InvalidInput(format!(
+            "Gender \"{gender}\" is not valid: use 1 (male), 2 (female) or 3 (not specified)."
+        )));
     }
-    if let Some(date) = &input.date_of_birth {
-        if !is_calendar_date(date) {
-            return Err(InvalidInput(format!(
-                "Date of Birth \"{date}\" is not a valid date: use YYYY-MM-DD."
-            )));
-        }
+    if let Some(date) = input
+        .date_of_birth
+        .as_ref()
+        .filter(|date| !is_calendar_date(date))
+    {
+        return Err(InvalidInput(format!(
+            "Date of Birth \"{date}\" is not a valid date: use YYYY-MM-DD."
+        )));
     }
     if input.custom_attributes.len() > MAX_CUSTOM_ATTRIBUTES {
         return Err(InvalidInput(format!(
