@@ -1,0 +1,187 @@
+//! A fixture that hosts the built component in-process (wasmtime, fresh instance per request)
+//! with an in-memory store behind a fault injector and a clock the test moves.
+
+#![allow(dead_code)] // each test binary uses a different part of the fixture
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use customer_token::oauth::{Credentials, SignatureMethod, authorization_header};
+use customer_token_host::{Backend, FaultyBackend, MemoryBackend, Runtime, SecretMap, TestClock};
+use serde_json::{Value, json};
+
+pub const CONSUMER_KEY: &str = "ck-3f9a0c1e5b7d";
+pub const CONSUMER_SECRET: &str = "cs-secret-7e1d9b3a5c";
+pub const ACCESS_TOKEN: &str = "at-8c2e4a6b0d1f";
+pub const ACCESS_TOKEN_SECRET: &str = "ats-secret-2b4d6f8a0c";
+pub const TOKEN_SECRET: &str = "customer-token-secret-0123456789abcdef";
+/// The seed token's `iat`: the clock starts there.
+pub const START: u64 = 1_748_499_421;
+pub const URL: &str = "http://localhost:3000/graphql";
+
+/// The contract's reference request (§10).
+pub const SEED_MUTATION: &str = include_str!("../interop/seed.graphql");
+
+pub fn credentials() -> Credentials {
+    Credentials {
+        consumer_key: CONSUMER_KEY.into(),
+        consumer_secret: CONSUMER_SECRET.into(),
+        token: ACCESS_TOKEN.into(),
+        token_secret: ACCESS_TOKEN_SECRET.into(),
+    }
+}
+
+pub fn secrets() -> SecretMap {
+    SecretMap::new()
+        .with("oauth_consumer_key", CONSUMER_KEY)
+        .with("oauth_consumer_secret", CONSUMER_SECRET)
+        .with("oauth_access_token", ACCESS_TOKEN)
+        .with("oauth_access_token_secret", ACCESS_TOKEN_SECRET)
+        .with("customer_token_secret", TOKEN_SECRET)
+}
+
+/// Every secret value the suite configures, for leak checks.
+pub const SECRET_VALUES: [&str; 3] = [CONSUMER_SECRET, ACCESS_TOKEN_SECRET, TOKEN_SECRET];
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Value,
+}
+
+pub struct Fixture {
+    pub runtime: Runtime,
+    pub clock: TestClock,
+    pub faults: Arc<FaultyBackend>,
+    pub memory: Arc<MemoryBackend>,
+    nonce: AtomicU64,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        Fixture::with_secrets(secrets())
+    }
+
+    pub fn with_secrets(secrets: SecretMap) -> Fixture {
+        let memory = Arc::new(MemoryBackend::new());
+        let faults = Arc::new(FaultyBackend::passthrough(
+            memory.clone() as Arc<dyn Backend>
+        ));
+        let clock = TestClock::at(START);
+        let runtime = Runtime::builder()
+            .backend(faults.clone())
+            .secrets(secrets)
+            .clock(clock.clone())
+            .capture_logs(true)
+            .build()
+            .expect("the component loads");
+        Fixture {
+            runtime,
+            clock,
+            faults,
+            memory,
+            nonce: AtomicU64::new(0),
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.unix_seconds() as i64
+    }
+
+    pub fn fresh_nonce(&self) -> String {
+        format!("nonce-{}", self.nonce.fetch_add(1, Ordering::SeqCst))
+    }
+
+    /// An `Authorization` header signed by our own signer, for `URL`.
+    pub fn sign(&self, method: SignatureMethod, timestamp: i64, nonce: &str) -> String {
+        authorization_header("POST", URL, &[], &credentials(), method, timestamp, nonce)
+            .expect("signing works")
+    }
+
+    pub fn signed(&self) -> String {
+        self.sign(SignatureMethod::HmacSha256, self.now(), &self.fresh_nonce())
+    }
+
+    /// POSTs `{"query": query}` with the given Authorization header.
+    pub async fn post(&self, query: &str, authorization: Option<&str>) -> Reply {
+        let body = json!({ "query": query }).to_string();
+        self.send(
+            "POST",
+            URL,
+            Some("application/json"),
+            authorization,
+            body.into_bytes(),
+        )
+        .await
+    }
+
+    /// POSTs `query`, signed by the integration with a fresh nonce and the current time.
+    pub async fn post_signed(&self, query: &str) -> Reply {
+        let authorization = self.signed();
+        self.post(query, Some(&authorization)).await
+    }
+
+    pub async fn send(
+        &self,
+        method: &str,
+        url: &str,
+        content_type: Option<&str>,
+        authorization: Option<&str>,
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut request = http::Request::builder().method(method).uri(url);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        if let Some(authorization) = authorization {
+            request = request.header("authorization", authorization);
+        }
+        let request = request.body(Bytes::from(body)).expect("a valid request");
+        let response = self
+            .runtime
+            .handle(request)
+            .await
+            .expect("the component answers without trapping");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body: Value = serde_json::from_slice(response.body())
+            .unwrap_or_else(|e| panic!("response body is not JSON ({e}): {:?}", response.body()));
+        assert_eq!(
+            headers.get("content-type").and_then(|v| v.to_str().ok()),
+            Some("application/json"),
+            "every response is JSON"
+        );
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// The decoded header and payload of a compact JWS, as JSON text.
+pub fn jwt_parts(token: &str) -> (String, String) {
+    use base64::Engine as _;
+    let mut parts = token.split('.');
+    let mut decode = || {
+        let part = parts.next().expect("three parts");
+        String::from_utf8(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(part)
+                .expect("base64url"),
+        )
+        .expect("utf-8")
+    };
+    (decode(), decode())
+}
+
+/// The single error of a reply.
+pub fn only_error(reply: &Reply) -> &Value {
+    let errors = reply.body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no errors in {}", reply.body));
+    assert_eq!(errors.len(), 1, "exactly one error in {}", reply.body);
+    &errors[0]
+}
