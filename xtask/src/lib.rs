@@ -103,6 +103,54 @@ pub fn compose(component: &[u8], adapter: &[u8]) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Composes a `consumer` component (one that imports `commerce:customer-token/exchange`, such as
+/// `examples/consumer`) with the `product` (the `customer-token` component, or a composite of it
+/// with an adapter): the product's `exchange` export is plugged into the consumer's import and the
+/// consumer's exports are re-exported. The product's other exports (`wasi:http/incoming-handler`)
+/// are dropped, and its imports (`customer-store`, `secrets`, WASI) become imports of the result.
+///
+/// Fails if the consumer imports nothing the product exports, or if the result would still import
+/// `commerce:customer-token/exchange`.
+pub fn compose_consumer(consumer: &[u8], product: &[u8]) -> Result<Vec<u8>> {
+    let mut graph = CompositionGraph::new();
+    let consumer = Package::from_bytes(
+        "commerce:consumer",
+        None,
+        consumer.to_vec(),
+        graph.types_mut(),
+    )
+    .context("failed to decode the consumer")?;
+    let consumer = graph
+        .register_package(consumer)
+        .context("failed to register the consumer")?;
+    let product = Package::from_bytes(
+        "commerce:customer-token",
+        None,
+        product.to_vec(),
+        graph.types_mut(),
+    )
+    .context("failed to decode the product")?;
+    let product = graph
+        .register_package(product)
+        .context("failed to register the product")?;
+
+    plug(&mut graph, vec![product], consumer)
+        .context("failed to plug the product into the consumer")?;
+
+    let bytes = graph
+        .encode(EncodeOptions::default())
+        .context("failed to encode the composition")?;
+
+    let exchange = format!("{OWN_INTERFACE_PREFIX}exchange@");
+    if let Some(name) = imports(&bytes)?
+        .into_iter()
+        .find(|name| name.starts_with(&exchange))
+    {
+        bail!("the product does not satisfy the consumer's import of {name}");
+    }
+    Ok(bytes)
+}
+
 /// The names of a component's imports (e.g. `wasi:keyvalue/store@0.2.0-draft`), in order.
 pub fn imports(component: &[u8]) -> Result<Vec<String>> {
     item_names(component, |world| world.imports.keys().cloned().collect())

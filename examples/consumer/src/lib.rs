@@ -1,0 +1,119 @@
+//! Example consumer of `customer-token`: a component that imports the product's typed interface
+//! `commerce:customer-token/exchange@0.1.0` and exports `example:consumer/login@0.1.0`.
+//!
+//! Compose it with the product (`xtask::compose_consumer`, which plugs the product's `exchange`
+//! export into this component's import); the composite then imports what the product imports.
+//!
+//! The component is `no_std` so that it imports nothing but `exchange` (with `std`, it would also
+//! import `wasi:cli` and `wasi:io` for its panic and exit paths) and stays a few KB.
+//!
+//! The crate is a wasm32 component only; on other targets it is empty, so that native
+//! workspace-wide builds and tests pass.
+
+#![cfg(target_arch = "wasm32")]
+#![no_std]
+
+extern crate alloc;
+
+mod bindings {
+    wit_bindgen::generate!({
+        world: "example:consumer/consumer",
+        // The product's own WIT (with its deps) first, then this example's world.
+        path: ["../../wit", "wit"],
+        generate_all,
+    });
+}
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use bindings::commerce::customer_token::exchange::{self, CustomerInput, Error};
+use bindings::exports::example::consumer::login;
+
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
+/// Every panic is a trap (there is no `std` to print it). Nothing here panics on purpose; this
+/// covers what the compiler inserts (bounds checks, allocation failure).
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+/// The canonical ABI's allocator, which `std` provides on wasm32-wasip2 and wit-bindgen expects.
+///
+/// # Safety
+///
+/// Called by the host with the canonical ABI's contract: `old_ptr`/`old_len` describe an earlier
+/// allocation of alignment `align` (or `old_len` is 0), and `align` is a power of two.
+#[unsafe(no_mangle)]
+unsafe extern "C" fn cabi_realloc(
+    old_ptr: *mut u8,
+    old_len: usize,
+    align: usize,
+    new_len: usize,
+) -> *mut u8 {
+    use alloc::alloc::{Layout, alloc, realloc};
+
+    // SAFETY: the canonical ABI's contract above.
+    let ptr = unsafe {
+        if old_len == 0 {
+            if new_len == 0 {
+                return align as *mut u8;
+            }
+            alloc(Layout::from_size_align_unchecked(new_len, align))
+        } else {
+            realloc(
+                old_ptr,
+                Layout::from_size_align_unchecked(old_len, align),
+                new_len,
+            )
+        }
+    };
+    if ptr.is_null() {
+        core::arch::wasm32::unreachable();
+    }
+    ptr
+}
+
+/// The product's error as `<kind>: <message>`.
+fn describe(err: Error) -> String {
+    let (kind, message) = match err {
+        Error::InvalidInput(message) => ("invalid-input", message),
+        Error::Unauthorized(message) => ("unauthorized", message),
+        Error::Expired(message) => ("expired", message),
+        Error::Internal(message) => ("internal", message),
+    };
+    format!("{kind}: {message}")
+}
+
+struct Consumer;
+
+impl login::Guest for Consumer {
+    fn sign_in(email: String, firstname: String, lastname: String) -> Result<String, String> {
+        let input = CustomerInput {
+            prefix: None,
+            firstname,
+            middlename: None,
+            lastname,
+            suffix: None,
+            email,
+            date_of_birth: None,
+            taxvat: None,
+            gender: None,
+            is_subscribed: None,
+            custom_attributes: Vec::new(),
+            allow_remote_shopping_assistance: None,
+        };
+        let output = exchange::exchange(&input).map_err(describe)?;
+        Ok(format!("{}:{}", output.customer.id, output.token))
+    }
+
+    fn whoami(token: String) -> Result<String, String> {
+        let customer = exchange::verify_token(&token).map_err(describe)?;
+        Ok(customer.email)
+    }
+}
+
+bindings::export!(Consumer with_types_in bindings);
