@@ -5,6 +5,10 @@
 //! waits on the outer cargo's build lock, and it runs with the outer build's compiler flags and
 //! wrappers removed (they are meant for the host target, not for wasm32-wasip2).
 //!
+//! Packages that share a manifest (the product component and the two host adapters, all members
+//! of the workspace) are built by one nested `cargo build -p a -p b ...`, so cargo starts once
+//! per workspace rather than once per package.
+//!
 //! Setting a package's variable (`CUSTOMER_TOKEN_WASM`, ...) at build time skips its nested build
 //! and uses that file instead.
 
@@ -25,7 +29,8 @@ struct WasmPackage {
     watch: &'static [&'static str],
 }
 
-/// Every component the host needs. Adding an adapter is one more entry here.
+/// Every component the host needs. Adding an adapter is one more entry here; entries with the
+/// same manifest are built together.
 const PACKAGES: &[WasmPackage] = &[
     WasmPackage {
         manifest: "Cargo.toml",
@@ -33,6 +38,22 @@ const PACKAGES: &[WasmPackage] = &[
         artifact: "customer_token.wasm",
         env_var: "CUSTOMER_TOKEN_WASM",
         watch: &["src", "wit", "Cargo.toml", "Cargo.lock"],
+    },
+    // The host adapters that the Spin and Wasi flavors compose with the component
+    // (`Flavor::Spin`, `Flavor::Wasi`). They read the product's WIT from `wit/`.
+    WasmPackage {
+        manifest: "Cargo.toml",
+        package: "customer-token-spin-adapter",
+        artifact: "customer_token_spin_adapter.wasm",
+        env_var: "CUSTOMER_TOKEN_SPIN_ADAPTER_WASM",
+        watch: &["adapters", "wit", "Cargo.lock"],
+    },
+    WasmPackage {
+        manifest: "Cargo.toml",
+        package: "customer-token-wasi-adapter",
+        artifact: "customer_token_wasi_adapter.wasm",
+        env_var: "CUSTOMER_TOKEN_WASI_ADAPTER_WASM",
+        watch: &["adapters", "wit", "Cargo.lock"],
     },
     // Test fixture: a guest that traps, spins and forgets to answer (host/tests/misbehaving.rs).
     WasmPackage {
@@ -89,49 +110,79 @@ fn main() {
     }
 
     check_wasm_target_installed();
-    for package in to_build {
-        let path = build_wasm_package(&workspace, &wasm_target_dir, package);
-        println!("cargo:rustc-env={}={}", package.env_var, path.display());
+    for group in group_by_manifest(&to_build) {
+        build_wasm_packages(&workspace, &wasm_target_dir, &group);
+        for package in group {
+            let path = artifact_path(&wasm_target_dir, package);
+            println!("cargo:rustc-env={}={}", package.env_var, path.display());
+        }
     }
 }
 
-/// Runs `cargo build --release --target wasm32-wasip2 -p <package>` and returns the artifact path.
-fn build_wasm_package(workspace: &Path, target_dir: &Path, package: &WasmPackage) -> PathBuf {
+/// The packages grouped by manifest, in the order each manifest first appears.
+fn group_by_manifest<'a>(packages: &[&'a WasmPackage]) -> Vec<Vec<&'a WasmPackage>> {
+    let mut groups: Vec<Vec<&'a WasmPackage>> = Vec::new();
+    for &package in packages {
+        match groups
+            .iter_mut()
+            .find(|group| group[0].manifest == package.manifest)
+        {
+            Some(group) => group.push(package),
+            None => groups.push(vec![package]),
+        }
+    }
+    groups
+}
+
+/// Runs one `cargo build --release --target wasm32-wasip2 -p <a> -p <b> ...` for packages that
+/// share a manifest, and checks that every artifact exists.
+fn build_wasm_packages(workspace: &Path, target_dir: &Path, packages: &[&WasmPackage]) {
+    let names = packages
+        .iter()
+        .map(|package| package.package)
+        .collect::<Vec<_>>()
+        .join(", ");
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.arg("build")
         .arg("--release")
         .arg("--target")
-        .arg(WASM_TARGET)
-        .arg("-p")
-        .arg(package.package)
-        .arg("--manifest-path")
-        .arg(workspace.join(package.manifest))
+        .arg(WASM_TARGET);
+    for package in packages {
+        cmd.arg("-p").arg(package.package);
+    }
+    cmd.arg("--manifest-path")
+        .arg(workspace.join(packages[0].manifest))
         .arg("--target-dir")
         .arg(target_dir);
     scrub_environment(&mut cmd);
 
     let status = cmd
         .status()
-        .unwrap_or_else(|e| fail(&format!("could not run cargo for {}: {e}", package.package)));
+        .unwrap_or_else(|e| fail(&format!("could not run cargo for {names}: {e}")));
     if !status.success() {
         fail(&format!(
-            "building the {} component for {WASM_TARGET} failed ({status}); its compiler output is above",
-            package.package
+            "building {names} for {WASM_TARGET} failed ({status}); the compiler output is above"
         ));
     }
-    let artifact = target_dir
+    for package in packages {
+        let artifact = artifact_path(target_dir, package);
+        if !artifact.is_file() {
+            fail(&format!(
+                "the {} build succeeded but {} is missing",
+                package.package,
+                artifact.display()
+            ));
+        }
+    }
+}
+
+/// Where cargo writes `package`'s component.
+fn artifact_path(target_dir: &Path, package: &WasmPackage) -> PathBuf {
+    target_dir
         .join(WASM_TARGET)
         .join("release")
-        .join(package.artifact);
-    if !artifact.is_file() {
-        fail(&format!(
-            "the {} build succeeded but {} is missing",
-            package.package,
-            artifact.display()
-        ));
-    }
-    artifact
+        .join(package.artifact)
 }
 
 /// Removes what the outer cargo set for the host build: flags, wrappers, the target dir, and the

@@ -1,6 +1,11 @@
 //! A native wasmtime host for the `customer-token` component: the test harness, the benchmark
 //! harness and the local server.
 //!
+//! [`RuntimeBuilder::flavor`] chooses what the component is linked against: its own
+//! `customer-store` and `secrets` imports hosted directly ([`Flavor::Bare`], the default), or the
+//! component composed with a host adapter and that host's key-value and config interfaces
+//! emulated in-process ([`Flavor::Spin`], [`Flavor::Wasi`]).
+//!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
 //! use customer_token_host::{MemoryBackend, Runtime, SecretMap};
@@ -31,10 +36,10 @@ pub mod server;
 pub mod sign;
 pub mod testutil;
 
-pub use backend::{Backend, BackendError, FaultyBackend, MemoryBackend, RedbBackend};
+pub use backend::{Backend, BackendError, FaultyBackend, MemoryBackend, RedbBackend, UpdateFn};
 pub use clock::TestClock;
 pub use logs::LogBuffer;
-pub use runtime::{Runtime, RuntimeBuilder, default_wasm_path};
+pub use runtime::{Flavor, LoadTimings, Runtime, RuntimeBuilder, default_wasm_path};
 pub use secrets::SecretMap;
 
 /// The typed `commerce:customer-token/exchange` interface, as the host sees it.

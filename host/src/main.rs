@@ -3,7 +3,7 @@
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use customer_token_host::server::{DEFAULT_LISTEN, Server};
-use customer_token_host::{RedbBackend, Runtime, SecretMap, client, sign};
+use customer_token_host::{Flavor, RedbBackend, Runtime, SecretMap, client, sign};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -48,6 +48,11 @@ struct ServeArgs {
     /// The component to run (default: the one built with this host, or $CUSTOMER_TOKEN_WASM).
     #[arg(long)]
     wasm: Option<PathBuf>,
+    /// The host to imitate: bare (the component's own imports), spin or wasi (composed with
+    /// that host's adapter). Default: $CUSTOMER_TOKEN_FLAVOR, else bare. Spin keeps counters as
+    /// 8-byte integers and the others as decimal text, so keep one --data directory per choice.
+    #[arg(long)]
+    flavor: Option<Flavor>,
 }
 
 #[derive(Args)]
@@ -140,11 +145,15 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
     if let Some(wasm) = args.wasm {
         builder = builder.wasm(wasm);
     }
+    if let Some(flavor) = args.flavor {
+        builder = builder.flavor(flavor);
+    }
     let runtime = builder.build()?;
     let server = Server::bind(args.listen.as_str(), runtime.clone()).await?;
     eprintln!(
-        "customer-token-host: serving {} on http://{} (store {})",
+        "customer-token-host: serving {} ({} host) on http://{} (store {})",
         runtime.wasm_path().display(),
+        runtime.flavor(),
         server.local_addr()?,
         args.data.display()
     );

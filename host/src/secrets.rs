@@ -200,6 +200,17 @@ impl SecretMap {
             .collect()
     }
 
+    /// Every `(name, value)` pair, sorted by name (what `wasi:config/store.get-all` returns).
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        let mut pairs: Vec<(&str, &str)> = self
+            .values
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        pairs.sort_unstable();
+        pairs
+    }
+
     /// The names set, sorted.
     pub fn names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.values.keys().map(String::as_str).collect();

@@ -2,13 +2,16 @@
 //! (fixture: tests/fixtures/misbehaving-guest).
 
 use bytes::Bytes;
-use customer_token_host::Runtime;
 use customer_token_host::exchange::{CustomerInput, Error as ExchangeError};
+use customer_token_host::{Flavor, Runtime};
 use std::time::{Duration, Instant};
 
 fn runtime(timeout: Duration) -> Runtime {
+    // The fixture imports nothing of ours, so there is nothing to plug an adapter into: always
+    // bare, whatever CUSTOMER_TOKEN_FLAVOR says.
     Runtime::builder()
         .wasm(env!("MISBEHAVING_GUEST_WASM"))
+        .flavor(Flavor::Bare)
         .capture_logs(true)
         .timeout(timeout)
         .build()

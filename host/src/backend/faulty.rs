@@ -1,11 +1,11 @@
 //! Fault injection: a backend that fails on chosen calls.
 
-use super::{Backend, BackendError};
+use super::{Backend, BackendError, UpdateFn};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Wraps another backend, counts every call (get, set, delete and increment alike, starting at
-/// 1), and fails call number `k` — and, if `sticky`, every call after it — with
+/// Wraps another backend, counts every call (get, set, delete, increment and update alike,
+/// starting at 1), and fails call number `k` — and, if `sticky`, every call after it — with
 /// `BackendError::Other("injected fault ...")` without touching the inner backend.
 pub struct FaultyBackend {
     inner: Arc<dyn Backend>,
@@ -87,6 +87,11 @@ impl Backend for FaultyBackend {
     fn increment(&self, key: &str, delta: u64) -> Result<u64, BackendError> {
         self.check("increment", key)?;
         self.inner.increment(key, delta)
+    }
+
+    fn update(&self, key: &str, f: &mut UpdateFn<'_>) -> Result<(), BackendError> {
+        self.check("update", key)?;
+        self.inner.update(key, f)
     }
 }
 

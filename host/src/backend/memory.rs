@@ -1,6 +1,6 @@
 //! An in-memory backend: fast, shared by all instances, gone when the process ends.
 
-use super::{Backend, BackendError, add_counter, parse_counter};
+use super::{Backend, BackendError, UpdateFn, add_counter, parse_counter};
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
@@ -64,12 +64,20 @@ impl Backend for MemoryBackend {
         entries.insert(key.to_owned(), next.to_string().into_bytes());
         Ok(next)
     }
+
+    fn update(&self, key: &str, f: &mut UpdateFn<'_>) -> Result<(), BackendError> {
+        let mut entries = self.lock();
+        if let Some(value) = f(entries.get(key).map(Vec::as_slice))? {
+            entries.insert(key.to_owned(), value);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::tests::{concurrent_increments, exercise};
+    use crate::backend::tests::{concurrent_increments, concurrent_updates, exercise};
     use std::sync::Arc;
 
     #[test]
@@ -83,5 +91,10 @@ mod tests {
     #[test]
     fn concurrent_increments_are_distinct() {
         concurrent_increments(Arc::new(MemoryBackend::new()));
+    }
+
+    #[test]
+    fn concurrent_updates_are_atomic() {
+        concurrent_updates(Arc::new(MemoryBackend::new()));
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! The trait mirrors the WIT interface (get, set, delete, atomic increment). Counters are kept as
 //! decimal text, as wasmtime's and Redis's stores do; a key used with `increment` is never read
-//! with `get` by the component (contract §9).
+//! with `get` by the component (contract §9). [`Backend::update`], an atomic read-modify-write,
+//! lets the host flavors that imitate other stores keep counters their own way (Spin's SQLite
+//! store: 8 bytes little-endian) and implement compare-and-swap.
 
 mod faulty;
 mod memory;
@@ -52,7 +54,15 @@ pub trait Backend: Send + Sync + 'static {
     /// Atomically adds `delta` to the counter at `key` (absent counts as 0) and returns the new
     /// value.
     fn increment(&self, key: &str, delta: u64) -> Result<u64, BackendError>;
+    /// Atomically reads the value at `key` (`None` if absent) and hands it to `f`: `Ok(Some(new))`
+    /// stores `new` in its place, `Ok(None)` leaves the key as it is, and an error leaves it as it
+    /// is and is returned. No other call on this backend changes `key` between the read and the
+    /// write. `f` is called once (the `FnMut` is only so that the trait stays object safe).
+    fn update(&self, key: &str, f: &mut UpdateFn<'_>) -> Result<(), BackendError>;
 }
+
+/// The read-modify-write step of [`Backend::update`].
+pub type UpdateFn<'a> = dyn FnMut(Option<&[u8]>) -> Result<Option<Vec<u8>>, BackendError> + 'a;
 
 /// Reads a counter stored as decimal text; an absent value is 0.
 pub(crate) fn parse_counter(key: &str, value: Option<&[u8]>) -> Result<u64, BackendError> {
@@ -109,6 +119,53 @@ pub(crate) mod tests {
             backend.increment("text", 1),
             Err(BackendError::Other(_))
         ));
+
+        let mut seen = Vec::new();
+        backend
+            .update("u", &mut |current| {
+                seen.push(current.map(<[u8]>::to_vec));
+                Ok(Some(b"first".to_vec()))
+            })
+            .unwrap();
+        backend
+            .update("u", &mut |current| {
+                seen.push(current.map(<[u8]>::to_vec));
+                Ok(None)
+            })
+            .unwrap();
+        assert_eq!(seen, vec![None, Some(b"first".to_vec())]);
+        assert_eq!(backend.get("u"), Ok(Some(b"first".to_vec())));
+        assert_eq!(
+            backend.update("u", &mut |_| Err(BackendError::other("refused"))),
+            Err(BackendError::Other("refused".into()))
+        );
+        assert_eq!(backend.get("u"), Ok(Some(b"first".to_vec())));
+    }
+
+    /// Many threads doing read-modify-write through `update` lose no update.
+    pub(crate) fn concurrent_updates(backend: Arc<dyn Backend>) {
+        const THREADS: usize = 8;
+        const PER_THREAD: usize = 25;
+        let handles: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let backend = backend.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..PER_THREAD {
+                        backend
+                            .update("rmw", &mut |current| {
+                                let n = current.map_or(0, |bytes| bytes.len());
+                                Ok(Some(vec![b'x'; n + 1]))
+                            })
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.join().unwrap();
+        }
+        let value = backend.get("rmw").unwrap().unwrap();
+        assert_eq!(value.len(), THREADS * PER_THREAD);
     }
 
     /// Many threads incrementing one counter each get a distinct value, and the total adds up.

@@ -1,6 +1,6 @@
 //! A persistent backend: one redb database file, one table.
 
-use super::{Backend, BackendError, add_counter, parse_counter};
+use super::{Backend, BackendError, UpdateFn, add_counter, parse_counter};
 use ::redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use std::path::{Path, PathBuf};
 
@@ -103,12 +103,28 @@ impl Backend for RedbBackend {
             Ok(next)
         })
     }
+
+    fn update(&self, key: &str, f: &mut UpdateFn<'_>) -> Result<(), BackendError> {
+        // An error from `f` returns before the commit, which aborts the transaction.
+        self.write(|table| {
+            let current = table
+                .get(key)
+                .map_err(BackendError::other)?
+                .map(|guard| guard.value().to_vec());
+            if let Some(value) = f(current.as_deref())? {
+                table
+                    .insert(key, value.as_slice())
+                    .map_err(BackendError::other)?;
+            }
+            Ok(())
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::tests::{concurrent_increments, exercise};
+    use crate::backend::tests::{concurrent_increments, concurrent_updates, exercise};
     use crate::testutil::TempDir;
     use std::sync::Arc;
 
@@ -150,6 +166,12 @@ mod tests {
     fn concurrent_increments_are_distinct() {
         let dir = TempDir::new("redb-concurrent");
         concurrent_increments(Arc::new(RedbBackend::open(dir.path()).unwrap()));
+    }
+
+    #[test]
+    fn concurrent_updates_are_atomic() {
+        let dir = TempDir::new("redb-concurrent-updates");
+        concurrent_updates(Arc::new(RedbBackend::open(dir.path()).unwrap()));
     }
 
     #[test]

@@ -1,11 +1,18 @@
-//! Runs the component: one engine and pre-instantiated component per process, a fresh store and
-//! instance per request (as Spin does).
+//! Runs the component: one engine and pre-instantiated component per process and flavor, a fresh
+//! store and instance per request (as Spin does).
+//!
+//! The [`Flavor`] decides what the component is linked against: its own two interfaces hosted
+//! directly (`Bare`), or, composed with a host adapter, Spin's (`Spin`) or wasmtime's and
+//! wasmCloud's (`Wasi`) key-value and config interfaces.
 
 pub(crate) mod bindings;
 mod engine;
+mod flavor;
+mod hosts;
 mod state;
 
-pub use self::engine::{EPOCH_TICK, pool, uses_pooling_allocator};
+pub use self::engine::{EPOCH_TICK, LoadTimings, pool, uses_pooling_allocator};
+pub use self::flavor::{FLAVOR_ENV_VAR, Flavor, UnknownFlavor};
 
 use self::bindings::exchange::{Customer, CustomerInput, Error as ExchangeError, ExchangeOutput};
 use self::engine::Loaded;
@@ -47,6 +54,7 @@ pub fn default_wasm_path() -> PathBuf {
 #[derive(Default)]
 pub struct RuntimeBuilder {
     wasm: Option<PathBuf>,
+    flavor: Option<Flavor>,
     backend: Option<Arc<dyn Backend>>,
     secrets: SecretMap,
     clock: Option<TestClock>,
@@ -61,7 +69,19 @@ impl RuntimeBuilder {
         self
     }
 
-    /// The key-value store behind `customer-store` (default: a fresh [`MemoryBackend`]).
+    /// Which host to imitate (default: [`Flavor::from_env`], which is [`Flavor::Bare`] unless
+    /// `CUSTOMER_TOKEN_FLAVOR` says otherwise). For [`Flavor::Spin`] and [`Flavor::Wasi`] the
+    /// component is composed with that host's adapter ([`Flavor::adapter_path`]) once per
+    /// process.
+    pub fn flavor(mut self, flavor: Flavor) -> Self {
+        self.flavor = Some(flavor);
+        self
+    }
+
+    /// The key-value store behind `customer-store` (default: a fresh [`MemoryBackend`]). Each
+    /// flavor keeps counters in its host's encoding ([`Flavor::Spin`]: 8 bytes little-endian;
+    /// [`Flavor::Bare`] and [`Flavor::Wasi`]: decimal text), so a store written under Spin does
+    /// not suit the others, nor the reverse (Spin traps on a decimal counter, as Spin panics).
     pub fn backend(mut self, backend: Arc<dyn Backend>) -> Self {
         self.backend = Some(backend);
         self
@@ -92,10 +112,15 @@ impl RuntimeBuilder {
         self
     }
 
-    /// Loads the component (compiled once per process and path) and builds the runtime.
+    /// Loads the component (composed with the flavor's adapter and compiled once per process,
+    /// path and flavor) and builds the runtime.
     pub fn build(self) -> Result<Runtime> {
         let wasm = self.wasm.unwrap_or_else(default_wasm_path);
-        let loaded = engine::load(&wasm)?;
+        let flavor = match self.flavor {
+            Some(flavor) => flavor,
+            None => Flavor::from_env()?,
+        };
+        let loaded = engine::load(&wasm, flavor)?;
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let ticks = timeout.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1);
         Ok(Runtime {
@@ -135,6 +160,7 @@ impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Runtime")
             .field("wasm", &self.inner.loaded.path)
+            .field("flavor", &self.inner.loaded.flavor)
             .field("secrets", &self.inner.secrets)
             .field("timeout", &self.inner.timeout)
             .finish_non_exhaustive()
@@ -150,6 +176,21 @@ impl Runtime {
     /// The component file in use (canonical path).
     pub fn wasm_path(&self) -> &Path {
         &self.inner.loaded.path
+    }
+
+    /// The host flavor the component runs under.
+    pub fn flavor(&self) -> Flavor {
+        self.inner.loaded.flavor
+    }
+
+    /// The adapter composed with the component (canonical path; `None` for [`Flavor::Bare`]).
+    pub fn adapter_path(&self) -> Option<&Path> {
+        self.inner.loaded.adapter.as_deref()
+    }
+
+    /// How long composing and compiling the component took when this process first loaded it.
+    pub fn load_timings(&self) -> LoadTimings {
+        self.inner.loaded.timings
     }
 
     /// The key-value store the component uses.
