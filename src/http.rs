@@ -11,6 +11,12 @@ use crate::service::Ports;
 pub const GRAPHQL_PATH: &str = "/graphql";
 /// Bodies above this are refused with 413; the binding stops reading one byte past it.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// A GET carries its document in the URL; longer ones are answered with 414. (Hosts cap a URI
+/// below 64 KiB anyway; GraphiQL's introspection query needs about 5 KiB encoded.)
+pub const MAX_QUERY_STRING_BYTES: usize = 32 * 1024;
+/// Names and values of all headers together; a signed request needs well under 2 KiB.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+pub const MAX_HEADER_COUNT: usize = 100;
 
 /// An HTTP request as the host delivered it.
 #[derive(Debug, Clone, Default)]
@@ -100,6 +106,31 @@ pub fn handle(request: &Request, ports: Ports<'_>) -> Response {
             return response;
         }
     };
+    let header_bytes: usize = request
+        .headers
+        .iter()
+        .map(|(name, value)| name.len() + value.len())
+        .sum();
+    if header_bytes > MAX_HEADER_BYTES || request.headers.len() > MAX_HEADER_COUNT {
+        return Response::error(
+            431,
+            &format!(
+                "Request headers are too large: at most {MAX_HEADER_COUNT} headers of {MAX_HEADER_BYTES} bytes in all."
+            ),
+        );
+    }
+    if request
+        .query
+        .as_ref()
+        .is_some_and(|query| query.len() > MAX_QUERY_STRING_BYTES)
+    {
+        return Response::error(
+            414,
+            &format!(
+                "Query string is longer than {MAX_QUERY_STRING_BYTES} bytes: send the document with POST."
+            ),
+        );
+    }
     if request.body.len() > MAX_BODY_BYTES {
         return Response::error(
             413,

@@ -146,8 +146,10 @@ impl Fixture {
             .expect("the component answers without trapping");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
+        let text = String::from_utf8_lossy(response.body());
+        assert_no_secret(&text, "a response body");
         let body: Value = serde_json::from_slice(response.body())
-            .unwrap_or_else(|e| panic!("response body is not JSON ({e}): {:?}", response.body()));
+            .unwrap_or_else(|e| panic!("response body is not JSON ({e}): {text:?}"));
         assert_eq!(
             headers.get("content-type").and_then(|v| v.to_str().ok()),
             Some("application/json"),
@@ -157,6 +159,22 @@ impl Fixture {
             status,
             headers,
             body,
+        }
+    }
+}
+
+/// Every response and every log line of the suite goes through this: no configured secret may
+/// ever appear in what the component says.
+pub fn assert_no_secret(text: &str, what: &str) {
+    for secret in SECRET_VALUES {
+        assert!(!text.contains(secret), "a configured secret appeared in {what}");
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            assert_no_secret(&self.runtime.logs(), "the component's log");
         }
     }
 }
