@@ -1,9 +1,12 @@
 //! End-to-end tests of the built component under wasmtime: contract §2–§7 through
-//! `wasi:http/incoming-handler`, with an in-memory store and a test clock.
+//! `wasi:http/incoming-handler`, with an in-memory store and a test clock. Every test runs on
+//! each host: the bare component with our own interfaces, and the Spin and wasmtime/wasmCloud
+//! composites over emulations of those hosts' key-value and config interfaces.
 
 mod support;
 
 use customer_token::oauth::SignatureMethod;
+use customer_token_host::Flavor;
 use serde_json::{Value, json};
 use support::*;
 
@@ -20,9 +23,8 @@ fn uid_of(token: &str) -> i64 {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_seed_example_returns_the_seed_customer_and_a_magento_token() {
-    let fixture = Fixture::new();
+async fn the_seed_example_returns_the_seed_customer_and_a_magento_token(host: Flavor) {
+    let fixture = Fixture::on(host);
     let reply = fixture.post_signed(SEED_MUTATION).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let result = &reply.body["data"]["exchangeExternalCustomerToken"];
@@ -43,9 +45,8 @@ async fn the_seed_example_returns_the_seed_customer_and_a_magento_token() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_repeat_exchange_returns_the_same_customer_unchanged() {
-    let fixture = Fixture::new();
+async fn a_repeat_exchange_returns_the_same_customer_unchanged(host: Flavor) {
+    let fixture = Fixture::on(host);
     let first = fixture
         .post_signed(&exchange_query("roni_cost@example.com", "Roni"))
         .await;
@@ -69,9 +70,8 @@ async fn a_repeat_exchange_returns_the_same_customer_unchanged() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_customer_query_answers_for_the_token_and_refuses_expired_ones() {
-    let fixture = Fixture::new();
+async fn the_customer_query_answers_for_the_token_and_refuses_expired_ones(host: Flavor) {
+    let fixture = Fixture::on(host);
     let exchanged = fixture.post_signed(SEED_MUTATION).await;
     let token = exchanged.body["data"]["exchangeExternalCustomerToken"]["token"]
         .as_str()
@@ -116,9 +116,8 @@ async fn error_for(fixture: &Fixture, query: &str) -> (u16, Value, Value) {
     (reply.status, error, reply.body)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn validation_errors_have_graphql_php_messages_and_no_data() {
-    let fixture = Fixture::new();
+async fn validation_errors_have_graphql_php_messages_and_no_data(host: Flavor) {
+    let fixture = Fixture::on(host);
     let missing = |field: &str| {
         let mut fields = vec![
             ("firstname", "\"Roni\""),
@@ -188,9 +187,8 @@ async fn validation_errors_have_graphql_php_messages_and_no_data() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn input_errors_null_the_field_with_magento_messages_and_write_nothing() {
-    let fixture = Fixture::new();
+async fn input_errors_null_the_field_with_magento_messages_and_write_nothing(host: Flavor) {
+    let fixture = Fixture::on(host);
     let cases = [
         (
             r#"email: "not-an-email", firstname: "Roni", lastname: "Cost""#,
@@ -255,9 +253,8 @@ async fn refusal(fixture: &Fixture, authorization: Option<&str>) -> Value {
     error["extensions"].clone()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn every_oauth_refusal_names_its_problem() {
-    let fixture = Fixture::new();
+async fn every_oauth_refusal_names_its_problem(host: Flavor) {
+    let fixture = Fixture::on(host);
     let now = fixture.now();
 
     let extensions = refusal(&fixture, None).await;
@@ -356,9 +353,8 @@ async fn every_oauth_refusal_names_its_problem() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn fifty_simultaneous_exchanges_for_one_new_email_make_one_customer() {
-    let fixture = std::sync::Arc::new(Fixture::new());
+async fn fifty_simultaneous_exchanges_for_one_new_email_make_one_customer(host: Flavor) {
+    let fixture = std::sync::Arc::new(Fixture::on(host));
     let tasks: Vec<_> = (0..50)
         .map(|i| {
             let fixture = fixture.clone();
@@ -387,11 +383,10 @@ async fn fifty_simultaneous_exchanges_for_one_new_email_make_one_customer() {
     assert_eq!(records, 1);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_store_failure_at_any_call_is_a_500_and_a_retry_repairs_it() {
+async fn a_store_failure_at_any_call_is_a_500_and_a_retry_repairs_it(host: Flavor) {
     // How many store calls one exchange makes, measured on a healthy store.
     let calls = {
-        let fixture = Fixture::new();
+        let fixture = Fixture::on(host);
         let reply = fixture.post_signed(SEED_MUTATION).await;
         assert!(reply.body.get("errors").is_none());
         fixture.faults.calls()
@@ -402,7 +397,7 @@ async fn a_store_failure_at_any_call_is_a_500_and_a_retry_repairs_it() {
     );
     let mut refused = 0;
     for k in 1..=calls {
-        let fixture = Fixture::new();
+        let fixture = Fixture::on(host);
         fixture.faults.set_fail_at(k);
         let failed = fixture.post_signed(SEED_MUTATION).await;
         if failed.status == 200 {
@@ -457,8 +452,7 @@ async fn a_store_failure_at_any_call_is_a_500_and_a_retry_repairs_it() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_missing_configuration_key_is_a_500_naming_the_key_not_its_value() {
+async fn a_missing_configuration_key_is_a_500_naming_the_key_not_its_value(host: Flavor) {
     for key in [
         "oauth_consumer_key",
         "oauth_consumer_secret",
@@ -468,7 +462,7 @@ async fn a_missing_configuration_key_is_a_500_naming_the_key_not_its_value() {
     ] {
         let mut secrets = secrets();
         secrets.remove(key);
-        let fixture = Fixture::with_secrets(secrets);
+        let fixture = Fixture::with_secrets(host, secrets);
         let reply = fixture.post_signed(SEED_MUTATION).await;
         assert_eq!(reply.status, 500);
         assert_eq!(reply.body["errors"][0]["message"], "Internal server error");
@@ -480,9 +474,8 @@ async fn a_missing_configuration_key_is_a_500_naming_the_key_not_its_value() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn http_rules_of_contract_section_2() {
-    let fixture = Fixture::new();
+async fn http_rules_of_contract_section_2(host: Flavor) {
+    let fixture = Fixture::on(host);
     let not_found = fixture
         .send(
             "POST",
@@ -541,9 +534,8 @@ async fn http_rules_of_contract_section_2() {
     assert!(error["locations"][0]["column"].is_u64());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn malformed_bodies_and_queries_always_get_a_json_error() {
-    let fixture = Fixture::new();
+async fn malformed_bodies_and_queries_always_get_a_json_error(host: Flavor) {
+    let fixture = Fixture::on(host);
     let bodies: Vec<Vec<u8>> = vec![
         b"".to_vec(),
         b"not json".to_vec(),
@@ -611,9 +603,8 @@ async fn malformed_bodies_and_queries_always_get_a_json_error() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn variables_aliases_fragments_and_directives_work_as_clients_send_them() {
-    let fixture = Fixture::new();
+async fn variables_aliases_fragments_and_directives_work_as_clients_send_them(host: Flavor) {
+    let fixture = Fixture::on(host);
     let query = r#"
         query Ignored { __typename }
         mutation Exchange($input: ExchangeExternalCustomerTokenInput!, $withId: Boolean!) {
@@ -649,9 +640,8 @@ async fn variables_aliases_fragments_and_directives_work_as_clients_send_them() 
     assert!(login["token"].is_string());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn introspection_describes_the_schema() {
-    let fixture = Fixture::new();
+async fn introspection_describes_the_schema(host: Flavor) {
+    let fixture = Fixture::on(host);
     let reply = fixture
         .post(
             r#"{ __schema { queryType { name } mutationType { name } }
@@ -673,10 +663,9 @@ async fn introspection_describes_the_schema() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_typed_export_exchanges_and_verifies_without_http() {
+async fn the_typed_export_exchanges_and_verifies_without_http(host: Flavor) {
     use customer_token_host::exchange::{CustomerInput, Error};
-    let fixture = Fixture::new();
+    let fixture = Fixture::on(host);
     let input = CustomerInput {
         prefix: None,
         firstname: "Roni".into(),
@@ -721,3 +710,43 @@ async fn the_typed_export_exchanges_and_verifies_without_http() {
         Err(Error::Unauthorized(_))
     ));
 }
+
+/// One module per host, each holding every test of this file.
+macro_rules! on_every_host {
+    ($($test:ident),* $(,)?) => {
+        on_host!(bare, Flavor::Bare, $($test),*);
+        on_host!(spin, Flavor::Spin, $($test),*);
+        on_host!(wasi, Flavor::Wasi, $($test),*);
+    };
+}
+
+macro_rules! on_host {
+    ($module:ident, $flavor:expr, $($test:ident),*) => {
+        mod $module {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $test() {
+                    super::$test($flavor).await;
+                }
+            )*
+        }
+    };
+}
+
+on_every_host!(
+    the_seed_example_returns_the_seed_customer_and_a_magento_token,
+    a_repeat_exchange_returns_the_same_customer_unchanged,
+    the_customer_query_answers_for_the_token_and_refuses_expired_ones,
+    validation_errors_have_graphql_php_messages_and_no_data,
+    input_errors_null_the_field_with_magento_messages_and_write_nothing,
+    every_oauth_refusal_names_its_problem,
+    fifty_simultaneous_exchanges_for_one_new_email_make_one_customer,
+    a_store_failure_at_any_call_is_a_500_and_a_retry_repairs_it,
+    a_missing_configuration_key_is_a_500_naming_the_key_not_its_value,
+    http_rules_of_contract_section_2,
+    malformed_bodies_and_queries_always_get_a_json_error,
+    variables_aliases_fragments_and_directives_work_as_clients_send_them,
+    introspection_describes_the_schema,
+    the_typed_export_exchanges_and_verifies_without_http,
+);

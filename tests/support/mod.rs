@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use customer_token::oauth::{Credentials, SignatureMethod, authorization_header};
-use customer_token_host::{Backend, FaultyBackend, MemoryBackend, Runtime, SecretMap, TestClock};
+use customer_token_host::{
+    Backend, FaultyBackend, Flavor, MemoryBackend, Runtime, SecretMap, TestClock,
+};
 use serde_json::{Value, json};
 
 pub const CONSUMER_KEY: &str = "ck-3f9a0c1e5b7d";
@@ -60,17 +62,24 @@ pub struct Fixture {
 }
 
 impl Fixture {
+    /// The bare component.
     pub fn new() -> Fixture {
-        Fixture::with_secrets(secrets())
+        Fixture::on(Flavor::Bare)
     }
 
-    pub fn with_secrets(secrets: SecretMap) -> Fixture {
+    /// The component on `host`: bare, or composed with that host's adapter.
+    pub fn on(host: Flavor) -> Fixture {
+        Fixture::with_secrets(host, secrets())
+    }
+
+    pub fn with_secrets(host: Flavor, secrets: SecretMap) -> Fixture {
         let memory = Arc::new(MemoryBackend::new());
         let faults = Arc::new(FaultyBackend::passthrough(
             memory.clone() as Arc<dyn Backend>
         ));
         let clock = TestClock::at(START);
         let runtime = Runtime::builder()
+            .flavor(host)
             .backend(faults.clone())
             .secrets(secrets)
             .clock(clock.clone())
@@ -167,7 +176,10 @@ impl Fixture {
 /// ever appear in what the component says.
 pub fn assert_no_secret(text: &str, what: &str) {
     for secret in SECRET_VALUES {
-        assert!(!text.contains(secret), "a configured secret appeared in {what}");
+        assert!(
+            !text.contains(secret),
+            "a configured secret appeared in {what}"
+        );
     }
 }
 
