@@ -5,9 +5,9 @@
 //! waits on the outer cargo's build lock, and it runs with the outer build's compiler flags and
 //! wrappers removed (they are meant for the host target, not for wasm32-wasip2).
 //!
-//! Packages that share a manifest (the product component and the two host adapters, all members
-//! of the workspace) are built by one nested `cargo build -p a -p b ...`, so cargo starts once
-//! per workspace rather than once per package.
+//! Packages that share a manifest (the product component, the two host adapters and the example
+//! consumer, all members of the workspace) are built by one nested `cargo build -p a -p b ...`,
+//! so cargo starts once per workspace rather than once per package.
 //!
 //! Setting a package's variable (`CUSTOMER_TOKEN_WASM`, ...) at build time skips its nested build
 //! and uses that file instead.
@@ -54,6 +54,15 @@ const PACKAGES: &[WasmPackage] = &[
         artifact: "customer_token_wasi_adapter.wasm",
         env_var: "CUSTOMER_TOKEN_WASI_ADAPTER_WASM",
         watch: &["adapters", "wit", "Cargo.lock"],
+    },
+    // The example consumer that `ConsumerRuntime` composes with the product (through its typed
+    // `exchange` interface). A workspace member, so it shares the product's cargo invocation.
+    WasmPackage {
+        manifest: "Cargo.toml",
+        package: "customer-token-consumer-example",
+        artifact: "customer_token_consumer_example.wasm",
+        env_var: "CUSTOMER_TOKEN_CONSUMER_WASM",
+        watch: &["examples/consumer", "wit", "Cargo.lock"],
     },
     // Test fixture: a guest that traps, spins and forgets to answer (host/tests/misbehaving.rs).
     WasmPackage {

@@ -19,7 +19,9 @@ fn exchange_query(email: &str) -> String {
 
 fn uid_of(token: &str) -> i64 {
     let (_, payload) = jwt_parts(token);
-    serde_json::from_str::<Value>(&payload).unwrap()["uid"].as_i64().unwrap()
+    serde_json::from_str::<Value>(&payload).unwrap()["uid"]
+        .as_i64()
+        .unwrap()
 }
 
 // ----- Limits -----
@@ -36,20 +38,37 @@ async fn each_limit_answers_with_a_clear_error() {
     let reply = fixture.post(&query, None).await;
     assert!(reply.body.get("data").is_none(), "{}", reply.body);
     assert!(
-        only_error(&reply)["message"].as_str().unwrap().starts_with("Max query depth should be 15 but got "),
+        only_error(&reply)["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Max query depth should be 15 but got "),
         "{}",
         reply.body
     );
 
     let aliases: Vec<String> = (0..501).map(|i| format!("a{i}: __typename")).collect();
-    let reply = fixture.post(&format!("{{ {} }}", aliases.join(" ")), None).await;
-    assert_eq!(only_error(&reply)["message"], "Max query complexity should be 500 but got 501.");
+    let reply = fixture
+        .post(&format!("{{ {} }}", aliases.join(" ")), None)
+        .await;
+    assert_eq!(
+        only_error(&reply)["message"],
+        "Max query complexity should be 500 but got 501."
+    );
 
     let cycle = "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }";
     let reply = fixture.post(cycle, None).await;
-    let messages: Vec<&str> =
-        reply.body["errors"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap()).collect();
-    assert!(messages.iter().any(|m| m.starts_with("Cannot spread fragment \"A\" within itself")), "{messages:?}");
+    let messages: Vec<&str> = reply.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("Cannot spread fragment \"A\" within itself")),
+        "{messages:?}"
+    );
 
     let two = format!(
         "mutation {{ a: {} b: {} }}",
@@ -57,15 +76,29 @@ async fn each_limit_answers_with_a_clear_error() {
         &exchange_query("b@example.com")[11..exchange_query("b@example.com").len() - 2]
     );
     let reply = fixture.post_signed(&two).await;
-    assert_eq!(only_error(&reply)["message"], "Only one exchangeExternalCustomerToken field may be executed per request.");
+    assert_eq!(
+        only_error(&reply)["message"],
+        "Only one exchangeExternalCustomerToken field may be executed per request."
+    );
 
     let nested = format!("{{ {} }}", "[".repeat(65));
     let reply = fixture.post(&nested, None).await;
     assert_eq!(reply.status, 400);
-    assert_eq!(only_error(&reply)["message"], "Syntax Error: Document nesting exceeds 64 levels.");
+    assert_eq!(
+        only_error(&reply)["message"],
+        "Syntax Error: Document nesting exceeds 64 levels."
+    );
 
     let huge_header = "x".repeat(17 * 1024);
-    let reply = fixture.send("POST", URL, Some("application/json"), Some(&huge_header), b"{}".to_vec()).await;
+    let reply = fixture
+        .send(
+            "POST",
+            URL,
+            Some("application/json"),
+            Some(&huge_header),
+            b"{}".to_vec(),
+        )
+        .await;
     assert_eq!(reply.status, 431);
 
     let long_url = format!("{URL}?query={}", "a".repeat(33 * 1024));
@@ -73,12 +106,30 @@ async fn each_limit_answers_with_a_clear_error() {
     assert_eq!(reply.status, 414);
 
     let long_token = format!("Bearer {}", "A".repeat(4000));
-    let reply = fixture.post("{ customer { email } }", Some(&long_token)).await;
-    assert_eq!(only_error(&reply)["message"], "The current customer isn't authorized.");
+    let reply = fixture
+        .post("{ customer { email } }", Some(&long_token))
+        .await;
+    assert_eq!(
+        only_error(&reply)["message"],
+        "The current customer isn't authorized."
+    );
 
-    let reply = fixture.send("POST", URL, Some("application/json"), None, vec![b' '; 64 * 1024 + 1]).await;
+    let reply = fixture
+        .send(
+            "POST",
+            URL,
+            Some("application/json"),
+            None,
+            vec![b' '; 64 * 1024 + 1],
+        )
+        .await;
     assert_eq!(reply.status, 413);
-    assert!(only_error(&reply)["message"].as_str().unwrap().contains("65536"));
+    assert!(
+        only_error(&reply)["message"]
+            .as_str()
+            .unwrap()
+            .contains("65536")
+    );
 }
 
 // ----- Replay and time -----
@@ -88,17 +139,39 @@ async fn replays_and_stale_requests_are_refused_at_the_window_edges() {
     let fixture = Fixture::new();
     let now = fixture.now();
     let signed = fixture.signed();
-    assert!(fixture.post(SEED_MUTATION, Some(&signed)).await.body.get("errors").is_none());
+    assert!(
+        fixture
+            .post(SEED_MUTATION, Some(&signed))
+            .await
+            .body
+            .get("errors")
+            .is_none()
+    );
     let replay = fixture.post(SEED_MUTATION, Some(&signed)).await;
-    assert_eq!(only_error(&replay)["extensions"]["oauth_problem"], "nonce_used");
+    assert_eq!(
+        only_error(&replay)["extensions"]["oauth_problem"],
+        "nonce_used"
+    );
 
     for (offset, accepted) in [(-600, true), (600, true), (-601, false), (601, false)] {
-        let authorization = fixture.sign(SignatureMethod::HmacSha256, now + offset, &fixture.fresh_nonce());
+        let authorization = fixture.sign(
+            SignatureMethod::HmacSha256,
+            now + offset,
+            &fixture.fresh_nonce(),
+        );
         let reply = fixture.post(SEED_MUTATION, Some(&authorization)).await;
         if accepted {
-            assert!(reply.body.get("errors").is_none(), "{offset}: {}", reply.body);
+            assert!(
+                reply.body.get("errors").is_none(),
+                "{offset}: {}",
+                reply.body
+            );
         } else {
-            assert_eq!(only_error(&reply)["extensions"]["oauth_problem"], "timestamp_refused", "{offset}");
+            assert_eq!(
+                only_error(&reply)["extensions"]["oauth_problem"],
+                "timestamp_refused",
+                "{offset}"
+            );
         }
     }
 }
@@ -107,7 +180,12 @@ async fn replays_and_stale_requests_are_refused_at_the_window_edges() {
 async fn stored_nonces_stay_bounded_across_three_windows() {
     let fixture = Fixture::new();
     let nonce_keys = |fixture: &Fixture| -> Vec<String> {
-        fixture.memory.keys().into_iter().filter(|k| k.starts_with("oauth-nonce:")).collect()
+        fixture
+            .memory
+            .keys()
+            .into_iter()
+            .filter(|k| k.starts_with("oauth-nonce:"))
+            .collect()
     };
     let mut peak = 0;
     // Three 600 s windows of traffic, 30 requests a window, 20 s apart.
@@ -132,13 +210,29 @@ async fn stored_nonces_stay_bounded_across_three_windows() {
     let left = nonce_keys(&fixture);
     for key in &left {
         let bucket: i64 = key.split(':').nth(1).unwrap().parse().unwrap();
-        assert!(live_buckets.contains(&bucket), "{key} belongs to a window that has passed (now {now})");
+        assert!(
+            live_buckets.contains(&bucket),
+            "{key} belongs to a window that has passed (now {now})"
+        );
     }
-    assert!(left.len() < 100, "{} nonces kept after 100 requests", left.len());
+    assert!(
+        left.len() < 100,
+        "{} nonces kept after 100 requests",
+        left.len()
+    );
     assert!(peak < 100, "at most {peak} nonce keys at once");
     // The index entries are swept with their nonces.
-    let entries = fixture.memory.keys().into_iter().filter(|k| k.starts_with("oauth-nonce-entry:")).count();
-    assert!(entries <= left.len(), "{entries} index entries for {} nonces", left.len());
+    let entries = fixture
+        .memory
+        .keys()
+        .into_iter()
+        .filter(|k| k.starts_with("oauth-nonce-entry:"))
+        .count();
+    assert!(
+        entries <= left.len(),
+        "{entries} index entries for {} nonces",
+        left.len()
+    );
 }
 
 // ----- Concurrency soak -----
@@ -157,16 +251,26 @@ impl XorShift {
 
 #[test]
 fn a_thousand_concurrent_exchanges_over_three_hundred_emails_stay_consistent() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let fixture = Arc::new(Fixture::new());
         let mut random = XorShift(0x9E37_79B9_7F4A_7C15);
-        let emails: Vec<String> = (0..300).map(|i| format!("shopper{i}@example.com")).collect();
+        let emails: Vec<String> = (0..300)
+            .map(|i| format!("shopper{i}@example.com"))
+            .collect();
         // 1,100 requests: every email at least once, the rest at random; 100 of them replay the
         // nonce of an earlier request at the same time as it.
         let mut plan: Vec<(String, String)> = Vec::new();
         for i in 0..1_000 {
-            let email = if i < 300 { emails[i].clone() } else { emails[(random.next() % 300) as usize].clone() };
+            let email = if i < 300 {
+                emails[i].clone()
+            } else {
+                emails[(random.next() % 300) as usize].clone()
+            };
             plan.push((email, fixture.fresh_nonce()));
         }
         for _ in 0..100 {
@@ -182,7 +286,9 @@ fn a_thousand_concurrent_exchanges_over_three_hundred_emails_stay_consistent() {
             let fixture = fixture.clone();
             tasks.push(tokio::spawn(async move {
                 let authorization = fixture.sign(SignatureMethod::HmacSha256, now, &nonce);
-                let reply = fixture.post(&exchange_query(&email), Some(&authorization)).await;
+                let reply = fixture
+                    .post(&exchange_query(&email), Some(&authorization))
+                    .await;
                 (email, nonce, reply)
             }));
         }
@@ -193,24 +299,40 @@ fn a_thousand_concurrent_exchanges_over_three_hundred_emails_stay_consistent() {
             let (email, nonce, reply) = task.await.unwrap();
             assert_eq!(reply.status, 200, "{}", reply.body);
             if let Some(errors) = reply.body.get("errors") {
-                assert_eq!(errors[0]["extensions"]["oauth_problem"], "nonce_used", "{}", reply.body);
+                assert_eq!(
+                    errors[0]["extensions"]["oauth_problem"], "nonce_used",
+                    "{}",
+                    reply.body
+                );
                 replays_refused += 1;
                 continue;
             }
             *accepted_nonces.entry(nonce).or_default() += 1;
             let result = &reply.body["data"]["exchangeExternalCustomerToken"];
             let uid = uid_of(result["token"].as_str().unwrap());
-            assert_eq!(result["customer"]["id"].as_i64(), Some(uid), "the token is the customer's");
+            assert_eq!(
+                result["customer"]["id"].as_i64(),
+                Some(uid),
+                "the token is the customer's"
+            );
             assert_eq!(result["customer"]["email"], email.as_str());
             let known = *uid_by_email.entry(email.clone()).or_insert(uid);
             assert_eq!(known, uid, "{email} got two customers");
         }
-        assert!(accepted_nonces.values().all(|count| *count == 1), "a nonce was accepted twice");
+        assert!(
+            accepted_nonces.values().all(|count| *count == 1),
+            "a nonce was accepted twice"
+        );
         assert_eq!(replays_refused, 100);
         assert_eq!(uid_by_email.len(), 300);
         let ids: HashSet<i64> = uid_by_email.values().copied().collect();
         assert_eq!(ids.len(), 300, "ids are unique");
-        let records = fixture.memory.keys().into_iter().filter(|k| k.starts_with("customer:")).count();
+        let records = fixture
+            .memory
+            .keys()
+            .into_iter()
+            .filter(|k| k.starts_with("customer:"))
+            .count();
         assert_eq!(records, 300, "exactly one customer per email");
     });
 }
@@ -234,11 +356,22 @@ async fn a_crash_between_any_two_store_calls_of_the_persistent_store_is_repaired
                 Some(k) => Arc::new(FaultyBackend::fail_from(redb, k)),
                 None => Arc::new(FaultyBackend::passthrough(redb)),
             };
-            Runtime::builder().backend(backend).secrets(secrets()).clock(clock.clone()).build().unwrap()
+            Runtime::builder()
+                .backend(backend)
+                .secrets(secrets())
+                .clock(clock.clone())
+                .build()
+                .unwrap()
         };
         let sign = |nonce: &str| {
             customer_token::oauth::authorization_header(
-                "POST", URL, &[], &credentials(), SignatureMethod::HmacSha256, START as i64, nonce,
+                "POST",
+                URL,
+                &[],
+                &credentials(),
+                SignatureMethod::HmacSha256,
+                START as i64,
+                nonce,
             )
             .unwrap()
         };
@@ -251,18 +384,37 @@ async fn a_crash_between_any_two_store_calls_of_the_persistent_store_is_repaired
         };
         {
             let crashing = start(Some(k));
-            let response = crashing.handle(request(SEED_MUTATION, "before-crash")).await.unwrap();
-            assert!(response.status() == 500 || response.status() == 200, "k={k}");
+            let response = crashing
+                .handle(request(SEED_MUTATION, "before-crash"))
+                .await
+                .unwrap();
+            assert!(
+                response.status() == 500 || response.status() == 200,
+                "k={k}"
+            );
         }
         let restarted = start(None);
-        let first = restarted.handle(request(SEED_MUTATION, "after-restart-1")).await.unwrap();
+        let first = restarted
+            .handle(request(SEED_MUTATION, "after-restart-1"))
+            .await
+            .unwrap();
         let first: Value = serde_json::from_slice(first.body()).unwrap();
         assert!(first.get("errors").is_none(), "k={k}: {first}");
-        let second = restarted.handle(request(&exchange_query("Roni_Cost@example.com"), "after-restart-2")).await.unwrap();
+        let second = restarted
+            .handle(request(
+                &exchange_query("Roni_Cost@example.com"),
+                "after-restart-2",
+            ))
+            .await
+            .unwrap();
         let second: Value = serde_json::from_slice(second.body()).unwrap();
         let first = &first["data"]["exchangeExternalCustomerToken"];
         let second = &second["data"]["exchangeExternalCustomerToken"];
-        assert_eq!(uid_of(first["token"].as_str().unwrap()), uid_of(second["token"].as_str().unwrap()), "k={k}");
+        assert_eq!(
+            uid_of(first["token"].as_str().unwrap()),
+            uid_of(second["token"].as_str().unwrap()),
+            "k={k}"
+        );
         assert_eq!(first["customer"]["firstname"], "Roni", "k={k}");
     }
 }
@@ -273,7 +425,12 @@ async fn a_crash_between_any_two_store_calls_of_the_persistent_store_is_repaired
 async fn refusals_and_failures_log_their_cause_without_any_secret() {
     let fixture = Fixture::new();
     fixture.post(SEED_MUTATION, Some("OAuth garbage")).await;
-    fixture.post(SEED_MUTATION, Some(&fixture.signed().replace(CONSUMER_KEY, "other"))).await;
+    fixture
+        .post(
+            SEED_MUTATION,
+            Some(&fixture.signed().replace(CONSUMER_KEY, "other")),
+        )
+        .await;
     fixture.faults.set_fail_at(fixture.faults.calls() + 1);
     fixture.post_signed(SEED_MUTATION).await;
     let logs = fixture.runtime.logs();

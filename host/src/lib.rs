@@ -6,6 +6,10 @@
 //! component composed with a host adapter and that host's key-value and config interfaces
 //! emulated in-process ([`Flavor::Spin`], [`Flavor::Wasi`]).
 //!
+//! [`RuntimeBuilder::build_consumer`] runs a consumer of the product's typed `exchange`
+//! interface instead (the example in `examples/consumer`, composed with the product under any
+//! flavor): [`ConsumerRuntime::sign_in`] and [`ConsumerRuntime::whoami`].
+//!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
 //! use customer_token_host::{MemoryBackend, Runtime, SecretMap};
@@ -39,7 +43,10 @@ pub mod testutil;
 pub use backend::{Backend, BackendError, FaultyBackend, MemoryBackend, RedbBackend, UpdateFn};
 pub use clock::TestClock;
 pub use logs::LogBuffer;
-pub use runtime::{Flavor, LoadTimings, Runtime, RuntimeBuilder, default_wasm_path};
+pub use runtime::{
+    ConsumerRuntime, Flavor, LoadTimings, Runtime, RuntimeBuilder, default_consumer_wasm_path,
+    default_wasm_path,
+};
 pub use secrets::SecretMap;
 
 /// The typed `commerce:customer-token/exchange` interface, as the host sees it.

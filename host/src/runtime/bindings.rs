@@ -20,3 +20,22 @@ wasmtime::component::bindgen!({
 
 pub use self::commerce::customer_token::{customer_store, secrets};
 pub use self::exports::commerce::customer_token::exchange;
+
+/// Host bindings for a world that exports only the example consumer's
+/// `example:consumer/login@0.1.0` (`examples/consumer/wit`), which is all the consumer composed
+/// with the product exports. The consumer's WIT names the product's package, so the product's
+/// `wit/` is parsed first.
+pub(crate) mod consumer {
+    wasmtime::component::bindgen!({
+        path: ["../wit", "../examples/consumer/wit"],
+        inline: "
+            package customer-token-host:consumer;
+
+            world consumer-host {
+                export example:consumer/login@0.1.0;
+            }
+        ",
+        exports: { default: async },
+        require_store_data_send: true,
+    });
+}

@@ -2,7 +2,10 @@
 //! and flavor. For the Spin and Wasi flavors the component is first composed with the flavor's
 //! adapter (`xtask::compose`, wac-graph); the composite is compiled once too (and wasmtime's
 //! on-disk cache, keyed by the composite's bytes, spares later processes the compilation).
+//! A consumer of the product's typed interface (`xtask::compose_consumer`) is composed in front
+//! of that product, and its composite cached and compiled the same way.
 
+use super::bindings::consumer::ConsumerHostPre;
 use super::bindings::{CustomerTokenPre, customer_store, secrets};
 use super::flavor::Flavor;
 use super::hosts;
@@ -12,7 +15,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 /// How often the background thread advances the engine's epoch. A store's deadline is counted
@@ -48,27 +51,36 @@ pub mod pool {
 /// the flavor's adapter file (canonical; `None` for the bare flavor).
 type CacheKey = (PathBuf, Flavor, Option<PathBuf>);
 
+/// What one compiled consumer composite is cached under: the consumer file (canonical) and the
+/// product's key.
+type ConsumerKey = (PathBuf, CacheKey);
+
 struct Shared {
     engine: Engine,
     pooling: bool,
     components: HashMap<CacheKey, Arc<Loaded>>,
+    consumers: HashMap<ConsumerKey, Arc<Loaded<ConsumerHostPre<State>>>>,
 }
 
 /// A compiled, linked, pre-instantiated component (for the Spin and Wasi flavors, the composite
-/// of the component and the adapter).
-pub(crate) struct Loaded {
+/// of the component and the adapter; for a consumer, the composite of the consumer and that).
+pub(crate) struct Loaded<P = CustomerTokenPre<State>> {
     pub(crate) engine: Engine,
-    pub(crate) pre: CustomerTokenPre<State>,
+    pub(crate) pre: P,
+    /// The product component (canonical).
     pub(crate) path: PathBuf,
     pub(crate) flavor: Flavor,
     pub(crate) adapter: Option<PathBuf>,
+    /// The consumer composed in front of the product (canonical; `None` for the product alone).
+    pub(crate) consumer: Option<PathBuf>,
     pub(crate) timings: LoadTimings,
 }
 
 /// How long loading a component took in this process (on a cache hit, the first load's figures).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LoadTimings {
-    /// Composing the component with the adapter (zero for [`Flavor::Bare`]).
+    /// Composing: the component with the adapter (zero for [`Flavor::Bare`]), and for a
+    /// [`ConsumerRuntime`](super::ConsumerRuntime) the consumer with that product.
     pub compose: Duration,
     /// Compiling (or fetching from wasmtime's on-disk cache), linking and pre-instantiating.
     pub compile: Duration,
@@ -88,9 +100,20 @@ pub fn uses_pooling_allocator() -> Option<bool> {
     lock().as_ref().map(|shared| shared.pooling)
 }
 
-/// The component at `path` for `flavor`, composing, compiling and linking it on first use.
-/// This happens under a lock, so concurrent first uses in one process do it once.
-pub(crate) fn load(path: &Path, flavor: Flavor) -> Result<Arc<Loaded>> {
+/// Runs `f` on the process's engine and caches, creating the engine on first use. This holds
+/// the lock, so concurrent first loads in one process compose and compile once.
+fn with_shared<T>(f: impl FnOnce(&mut Shared) -> Result<T>) -> Result<T> {
+    let mut guard = lock();
+    if guard.is_none() {
+        *guard = Some(new_shared()?);
+    }
+    let shared = guard.as_mut().context("the engine was not initialised")?;
+    f(shared)
+}
+
+/// The canonical component path, flavor and canonical adapter path that `path` and `flavor`
+/// load.
+fn cache_key(path: &Path, flavor: Flavor) -> Result<CacheKey> {
     let key = std::fs::canonicalize(path)
         .with_context(|| format!("the component {} cannot be read", path.display()))?;
     let adapter = match flavor.adapter_path() {
@@ -103,64 +126,142 @@ pub(crate) fn load(path: &Path, flavor: Flavor) -> Result<Arc<Loaded>> {
         })?),
         None => None,
     };
-    let cache_key = (key.clone(), flavor, adapter.clone());
-    let mut guard = lock();
-    if guard.is_none() {
-        *guard = Some(new_shared()?);
-    }
-    let shared = guard.as_mut().context("the engine was not initialised")?;
-    if let Some(loaded) = shared.components.get(&cache_key) {
-        return Ok(loaded.clone());
-    }
-
-    let started = Instant::now();
-    let (component, compose_time) = match &adapter {
-        None => {
-            let component = Component::from_file(&shared.engine, &key)
-                .map_err(anyhow::Error::from)
-                .with_context(|| format!("compiling the component {}", key.display()))?;
-            (component, Duration::ZERO)
-        }
-        Some(adapter_path) => {
-            let composite = compose(&key, adapter_path)?;
-            let compose_time = started.elapsed();
-            let component = Component::new(&shared.engine, &composite)
-                .map_err(anyhow::Error::from)
-                .with_context(|| {
-                    format!(
-                        "compiling the {flavor} composite of {} and {}",
-                        key.display(),
-                        adapter_path.display()
-                    )
-                })?;
-            (component, compose_time)
-        }
-    };
-    let pre = link(&shared.engine, &component, flavor, &key)?;
-    let total = started.elapsed();
-    let loaded = Arc::new(Loaded {
-        engine: shared.engine.clone(),
-        pre,
-        path: key,
-        flavor,
-        adapter,
-        timings: LoadTimings {
-            compose: compose_time,
-            compile: total.saturating_sub(compose_time),
-        },
-    });
-    shared.components.insert(cache_key, loaded.clone());
-    Ok(loaded)
+    Ok((key, flavor, adapter))
 }
 
+/// The component at `path` for `flavor`, composing, compiling and linking it on first use.
+/// This happens under a lock, so concurrent first uses in one process do it once.
+pub(crate) fn load(path: &Path, flavor: Flavor) -> Result<Arc<Loaded>> {
+    let cache_key = cache_key(path, flavor)?;
+    with_shared(|shared| {
+        if let Some(loaded) = shared.components.get(&cache_key) {
+            return Ok(loaded.clone());
+        }
+        let (key, _, adapter) = &cache_key;
+        let started = Instant::now();
+        let (component, compose_time) = match adapter {
+            None => {
+                let component = Component::from_file(&shared.engine, key)
+                    .map_err(anyhow::Error::from)
+                    .with_context(|| format!("compiling the component {}", key.display()))?;
+                (component, Duration::ZERO)
+            }
+            Some(adapter_path) => {
+                let composite = compose(key, adapter_path)?;
+                let compose_time = started.elapsed();
+                let component = Component::new(&shared.engine, &composite)
+                    .map_err(anyhow::Error::from)
+                    .with_context(|| {
+                        format!(
+                            "compiling the {flavor} composite of {} and {}",
+                            key.display(),
+                            adapter_path.display()
+                        )
+                    })?;
+                (component, compose_time)
+            }
+        };
+        let what = key.display().to_string();
+        // The composite exports the same `wasi:http/incoming-handler` and `exchange` as the bare
+        // component, so one set of export bindings serves every flavor.
+        let pre = CustomerTokenPre::new(link(&shared.engine, &component, flavor, &what)?)
+            .map_err(anyhow::Error::from)
+            .context("the component does not export the customer-token world")?;
+        let total = started.elapsed();
+        let loaded = Arc::new(Loaded {
+            engine: shared.engine.clone(),
+            pre,
+            path: key.clone(),
+            flavor,
+            adapter: adapter.clone(),
+            consumer: None,
+            timings: LoadTimings {
+                compose: compose_time,
+                compile: total.saturating_sub(compose_time),
+            },
+        });
+        shared.components.insert(cache_key.clone(), loaded.clone());
+        Ok(loaded)
+    })
+}
+
+/// The `consumer` component composed with the product at `product` for `flavor` (itself
+/// composed with the flavor's adapter first), compiled and linked against the flavor's host
+/// imports on first use; cached like [`load`].
+pub(crate) fn load_consumer(
+    consumer: &Path,
+    product: &Path,
+    flavor: Flavor,
+) -> Result<Arc<Loaded<ConsumerHostPre<State>>>> {
+    let consumer = std::fs::canonicalize(consumer)
+        .with_context(|| format!("the consumer {} cannot be read", consumer.display()))?;
+    let consumer_key = (consumer, cache_key(product, flavor)?);
+    with_shared(|shared| {
+        if let Some(loaded) = shared.consumers.get(&consumer_key) {
+            return Ok(loaded.clone());
+        }
+        let (consumer, (product, _, adapter)) = &consumer_key;
+        let started = Instant::now();
+        let product_bytes = match adapter {
+            None => std::fs::read(product)
+                .with_context(|| format!("reading the component {}", product.display()))?,
+            Some(adapter_path) => compose(product, adapter_path)?,
+        };
+        let consumer_bytes = std::fs::read(consumer)
+            .with_context(|| format!("reading the consumer {}", consumer.display()))?;
+        let composite =
+            xtask::compose_consumer(&consumer_bytes, &product_bytes).with_context(|| {
+                format!(
+                    "composing the consumer {} with the {flavor} product {}",
+                    consumer.display(),
+                    product.display()
+                )
+            })?;
+        let compose_time = started.elapsed();
+        let component = Component::new(&shared.engine, &composite)
+            .map_err(anyhow::Error::from)
+            .with_context(|| {
+                format!(
+                    "compiling the composite of the consumer {} and the {flavor} product {}",
+                    consumer.display(),
+                    product.display()
+                )
+            })?;
+        let what = format!("{} composed with {}", consumer.display(), product.display());
+        let pre = ConsumerHostPre::new(link(&shared.engine, &component, flavor, &what)?)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("the consumer does not export {LOGIN_INTERFACE}"))?;
+        let total = started.elapsed();
+        let loaded = Arc::new(Loaded {
+            engine: shared.engine.clone(),
+            pre,
+            path: product.clone(),
+            flavor,
+            adapter: adapter.clone(),
+            consumer: Some(consumer.clone()),
+            timings: LoadTimings {
+                compose: compose_time,
+                compile: total.saturating_sub(compose_time),
+            },
+        });
+        shared
+            .consumers
+            .insert(consumer_key.clone(), loaded.clone());
+        Ok(loaded)
+    })
+}
+
+/// The interface a consumer must export.
+const LOGIN_INTERFACE: &str = "example:consumer/login@0.1.0";
+
 /// Links `component` against WASI, wasi:http and the flavor's own host interfaces, and
-/// pre-instantiates it.
+/// pre-instantiates it. `what` names the component in errors.
 fn link(
     engine: &Engine,
     component: &Component,
     flavor: Flavor,
-    path: &Path,
-) -> Result<CustomerTokenPre<State>> {
+    what: &str,
+) -> Result<InstancePre<State>> {
     let mut linker = Linker::<State>::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
@@ -172,15 +273,10 @@ fn link(
         Flavor::Spin => hosts::spin::add_to_linker(&mut linker)?,
         Flavor::Wasi => hosts::wasi::add_to_linker(&mut linker)?,
     }
-    let instance_pre = linker
+    linker
         .instantiate_pre(component)
         .map_err(anyhow::Error::from)
-        .with_context(|| format!("linking the component {} ({flavor})", path.display()))?;
-    // The composite exports the same `wasi:http/incoming-handler` and `exchange` as the bare
-    // component, so one set of export bindings serves every flavor.
-    CustomerTokenPre::new(instance_pre)
-        .map_err(anyhow::Error::from)
-        .context("the component does not export the customer-token world")
+        .with_context(|| format!("linking the component {what} ({flavor})"))
 }
 
 /// The composite of the component and an adapter.
@@ -216,6 +312,7 @@ fn new_shared() -> Result<Shared> {
         engine,
         pooling,
         components: HashMap::new(),
+        consumers: HashMap::new(),
     })
 }
 

@@ -6,11 +6,13 @@
 //! wasmCloud's (`Wasi`) key-value and config interfaces.
 
 pub(crate) mod bindings;
+mod consumer;
 mod engine;
 mod flavor;
 mod hosts;
 mod state;
 
+pub use self::consumer::{CONSUMER_WASM_ENV_VAR, ConsumerRuntime, default_consumer_wasm_path};
 pub use self::engine::{EPOCH_TICK, LoadTimings, pool, uses_pooling_allocator};
 pub use self::flavor::{FLAVOR_ENV_VAR, Flavor, UnknownFlavor};
 
@@ -29,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use wasmtime::component::ResourceTable;
-use wasmtime::{Store, StoreLimitsBuilder};
+use wasmtime::{Engine, Store, StoreLimitsBuilder};
 use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpView};
@@ -60,6 +62,7 @@ pub struct RuntimeBuilder {
     clock: Option<TestClock>,
     capture_logs: bool,
     timeout: Option<Duration>,
+    consumer: Option<PathBuf>,
 }
 
 impl RuntimeBuilder {
@@ -112,30 +115,65 @@ impl RuntimeBuilder {
         self
     }
 
+    /// The consumer component that [`build_consumer`](Self::build_consumer) composes with the
+    /// product (default: [`default_consumer_wasm_path`], the example consumer). Ignored by
+    /// [`build`](Self::build).
+    pub fn consumer_wasm(mut self, path: impl Into<PathBuf>) -> Self {
+        self.consumer = Some(path.into());
+        self
+    }
+
     /// Loads the component (composed with the flavor's adapter and compiled once per process,
     /// path and flavor) and builds the runtime.
     pub fn build(self) -> Result<Runtime> {
-        let wasm = self.wasm.unwrap_or_else(default_wasm_path);
+        let (wasm, flavor) = self.product()?;
+        let loaded = engine::load(&wasm, flavor)?;
+        let calls = self.into_calls(loaded.engine.clone());
+        Ok(Runtime {
+            inner: Arc::new(Inner { loaded, calls }),
+        })
+    }
+
+    /// Composes the consumer ([`consumer_wasm`](Self::consumer_wasm)) with the product (the
+    /// component, composed with the flavor's adapter for [`Flavor::Spin`] and [`Flavor::Wasi`]),
+    /// compiles the composite once per process, consumer, product and flavor, and builds a
+    /// runtime that calls the consumer's `example:consumer/login` export. Everything else (the
+    /// backend, secrets, clock, logs and timeout) works as for [`build`](Self::build).
+    pub fn build_consumer(self) -> Result<ConsumerRuntime> {
+        let (wasm, flavor) = self.product()?;
+        let consumer = self
+            .consumer
+            .clone()
+            .unwrap_or_else(default_consumer_wasm_path);
+        let loaded = engine::load_consumer(&consumer, &wasm, flavor)?;
+        let calls = self.into_calls(loaded.engine.clone());
+        Ok(ConsumerRuntime::new(loaded, calls))
+    }
+
+    /// The product component and the flavor to run it under.
+    fn product(&self) -> Result<(PathBuf, Flavor)> {
+        let wasm = self.wasm.clone().unwrap_or_else(default_wasm_path);
         let flavor = match self.flavor {
             Some(flavor) => flavor,
             None => Flavor::from_env()?,
         };
-        let loaded = engine::load(&wasm, flavor)?;
+        Ok((wasm, flavor))
+    }
+
+    fn into_calls(self, engine: Engine) -> Calls {
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let ticks = timeout.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1);
-        Ok(Runtime {
-            inner: Arc::new(Inner {
-                loaded,
-                backend: self
-                    .backend
-                    .unwrap_or_else(|| Arc::new(MemoryBackend::new())),
-                secrets: Arc::new(self.secrets),
-                clock: self.clock,
-                logs: self.capture_logs.then(LogBuffer::new),
-                timeout,
-                deadline_ticks: u64::try_from(ticks).unwrap_or(u64::MAX),
-            }),
-        })
+        Calls {
+            engine,
+            backend: self
+                .backend
+                .unwrap_or_else(|| Arc::new(MemoryBackend::new())),
+            secrets: Arc::new(self.secrets),
+            clock: self.clock,
+            logs: self.capture_logs.then(LogBuffer::new),
+            timeout,
+            deadline_ticks: u64::try_from(ticks).unwrap_or(u64::MAX),
+        }
     }
 }
 
@@ -148,6 +186,13 @@ pub struct Runtime {
 
 struct Inner {
     loaded: Arc<Loaded>,
+    calls: Calls,
+}
+
+/// What each call's store is made from, and how long a call may take: the same for a
+/// [`Runtime`] and a [`ConsumerRuntime`].
+struct Calls {
+    engine: Engine,
     backend: Arc<dyn Backend>,
     secrets: Arc<SecretMap>,
     clock: Option<TestClock>,
@@ -161,8 +206,8 @@ impl std::fmt::Debug for Runtime {
         f.debug_struct("Runtime")
             .field("wasm", &self.inner.loaded.path)
             .field("flavor", &self.inner.loaded.flavor)
-            .field("secrets", &self.inner.secrets)
-            .field("timeout", &self.inner.timeout)
+            .field("secrets", &self.inner.calls.secrets)
+            .field("timeout", &self.inner.calls.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -195,33 +240,27 @@ impl Runtime {
 
     /// The key-value store the component uses.
     pub fn backend(&self) -> &Arc<dyn Backend> {
-        &self.inner.backend
+        &self.inner.calls.backend
     }
 
     /// The test clock, if one was given.
     pub fn clock(&self) -> Option<&TestClock> {
-        self.inner.clock.as_ref()
+        self.inner.calls.clock.as_ref()
     }
 
     /// The configured call timeout.
     pub fn timeout(&self) -> Duration {
-        self.inner.timeout
+        self.inner.calls.timeout
     }
 
     /// The component's captured stderr (and stdout) so far; empty unless `capture_logs(true)`.
     pub fn logs(&self) -> String {
-        self.inner
-            .logs
-            .as_ref()
-            .map(LogBuffer::contents)
-            .unwrap_or_default()
+        self.inner.calls.logs()
     }
 
     /// Forgets the captured logs.
     pub fn clear_logs(&self) {
-        if let Some(logs) = &self.inner.logs {
-            logs.clear();
-        }
+        self.inner.calls.clear_logs();
     }
 
     /// Sends one HTTP request through `wasi:http/incoming-handler` and collects the response.
@@ -230,14 +269,14 @@ impl Runtime {
     /// are what the component sees (scheme `http` if absent; authority from the `Host` header if
     /// the URI has none). A trap, a timeout or a component that never answers is an `Err`.
     pub async fn handle(&self, request: http::Request<Bytes>) -> Result<http::Response<Bytes>> {
-        let timeout = self.inner.timeout;
+        let timeout = self.inner.calls.timeout;
         tokio::time::timeout(timeout + HOST_GRACE, self.handle_inner(request))
             .await
             .map_err(|_| anyhow!("the component did not answer within {timeout:?}"))?
     }
 
     async fn handle_inner(&self, request: http::Request<Bytes>) -> Result<http::Response<Bytes>> {
-        let mut store = self.new_store();
+        let mut store = self.inner.calls.new_store();
         let scheme = match request.uri().scheme_str() {
             Some("https") => Scheme::Https,
             _ => Scheme::Http,
@@ -298,37 +337,58 @@ impl Runtime {
         input: CustomerInput,
     ) -> Result<Result<ExchangeOutput, ExchangeError>> {
         let pre = self.inner.loaded.pre.clone();
-        let mut store = self.new_store();
-        self.with_timeout(async move {
-            let instance = pre.instantiate_async(&mut store).await?;
-            instance
-                .commerce_customer_token_exchange()
-                .call_exchange(&mut store, &input)
-                .await
-        })
-        .await
+        let mut store = self.inner.calls.new_store();
+        self.inner
+            .calls
+            .with_timeout(async move {
+                let instance = pre.instantiate_async(&mut store).await?;
+                instance
+                    .commerce_customer_token_exchange()
+                    .call_exchange(&mut store, &input)
+                    .await
+            })
+            .await
     }
 
     /// Calls the typed `verify-token` export: the customer a token belongs to.
     pub async fn verify_token(&self, token: &str) -> Result<Result<Customer, ExchangeError>> {
         let pre = self.inner.loaded.pre.clone();
-        let mut store = self.new_store();
+        let mut store = self.inner.calls.new_store();
         let token = token.to_owned();
-        self.with_timeout(async move {
-            let instance = pre.instantiate_async(&mut store).await?;
-            instance
-                .commerce_customer_token_exchange()
-                .call_verify_token(&mut store, &token)
-                .await
-        })
-        .await
+        self.inner
+            .calls
+            .with_timeout(async move {
+                let instance = pre.instantiate_async(&mut store).await?;
+                instance
+                    .commerce_customer_token_exchange()
+                    .call_verify_token(&mut store, &token)
+                    .await
+            })
+            .await
+    }
+}
+
+impl Calls {
+    fn logs(&self) -> String {
+        self.logs
+            .as_ref()
+            .map(LogBuffer::contents)
+            .unwrap_or_default()
     }
 
+    fn clear_logs(&self) {
+        if let Some(logs) = &self.logs {
+            logs.clear();
+        }
+    }
+
+    /// Runs one call into the component, cutting it off after the timeout (plus a grace period
+    /// for a call blocked in the host; the epoch deadline stops one executing wasm).
     async fn with_timeout<T>(
         &self,
         call: impl Future<Output = wasmtime::Result<T>> + Send,
     ) -> Result<T> {
-        let timeout = self.inner.timeout;
+        let timeout = self.timeout;
         match tokio::time::timeout(timeout + HOST_GRACE, call).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(trap)) => Err(trap_error(trap)),
@@ -336,10 +396,10 @@ impl Runtime {
         }
     }
 
+    /// A fresh store for one call.
     fn new_store(&self) -> Store<State> {
-        let inner = &self.inner;
         let mut wasi = WasiCtx::builder();
-        match &inner.logs {
+        match &self.logs {
             Some(logs) => {
                 wasi.stderr(logs.clone()).stdout(logs.clone());
             }
@@ -347,7 +407,7 @@ impl Runtime {
                 wasi.inherit_stderr().inherit_stdout();
             }
         }
-        if let Some(clock) = &inner.clock {
+        if let Some(clock) = &self.clock {
             wasi.wall_clock(clock.clone());
         }
         let limits = StoreLimitsBuilder::new()
@@ -359,13 +419,13 @@ impl Runtime {
             table: ResourceTable::new(),
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
-            backend: inner.backend.clone(),
-            secrets: inner.secrets.clone(),
+            backend: self.backend.clone(),
+            secrets: self.secrets.clone(),
             limits,
         };
-        let mut store = Store::new(&inner.loaded.engine, state);
+        let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
-        store.set_epoch_deadline(inner.deadline_ticks);
+        store.set_epoch_deadline(self.deadline_ticks);
         store.epoch_deadline_trap();
         store
     }
