@@ -78,60 +78,48 @@ pub struct Customer {
 pub const RECORD_FORMAT: u64 = 1;
 
 impl Customer {
-    /// The GraphQL `Customer` object: every field by its schema name.
-    pub fn to_graphql(&self) -> Value {
+    /// Every field by its schema name, with `extra` members first.
+    fn fields(&self, extra: &[(&str, Value)]) -> Map<String, Value> {
         let attributes: Vec<Value> = self
             .custom_attributes
             .iter()
             .map(|a| json!({"code": a.code, "value": a.value}))
             .collect();
-        json!({
-            "id": self.id,
-            "email": self.email,
-            "firstname": self.firstname,
-            "middlename": self.middlename,
-            "lastname": self.lastname,
-            "prefix": self.prefix,
-            "suffix": self.suffix,
-            "gender": self.gender,
-            "date_of_birth": self.date_of_birth,
-            "dob": self.date_of_birth,
-            "taxvat": self.taxvat,
-            "is_subscribed": self.is_subscribed,
-            "created_at": self.created_at,
-            "confirmation_status": self.confirmation_status.as_graphql(),
-            "allow_remote_shopping_assistance": self.allow_remote_shopping_assistance,
-            "custom_attributes": attributes,
-        })
+        let mut fields: Map<String, Value> =
+            extra.iter().map(|(name, value)| ((*name).to_owned(), value.clone())).collect();
+        for (name, value) in [
+            ("id", json!(self.id)),
+            ("email", json!(self.email)),
+            ("firstname", json!(self.firstname)),
+            ("middlename", json!(self.middlename)),
+            ("lastname", json!(self.lastname)),
+            ("prefix", json!(self.prefix)),
+            ("suffix", json!(self.suffix)),
+            ("gender", json!(self.gender)),
+            ("date_of_birth", json!(self.date_of_birth)),
+            ("taxvat", json!(self.taxvat)),
+            ("is_subscribed", json!(self.is_subscribed)),
+            ("created_at", json!(self.created_at)),
+            ("confirmation_status", json!(self.confirmation_status.as_graphql())),
+            ("allow_remote_shopping_assistance", json!(self.allow_remote_shopping_assistance)),
+            ("custom_attributes", Value::Array(attributes)),
+        ] {
+            fields.insert(name.to_owned(), value);
+        }
+        fields
+    }
+
+    /// The GraphQL `Customer` object: every field by its schema name (`dob` mirrors
+    /// `date_of_birth`).
+    pub fn to_graphql(&self) -> Value {
+        Value::Object(self.fields(&[("dob", json!(self.date_of_birth))]))
     }
 
     /// The stored JSON record, with its format version.
     pub fn to_record(&self) -> Vec<u8> {
-        let attributes: Vec<Value> = self
-            .custom_attributes
-            .iter()
-            .map(|a| json!({"code": a.code, "value": a.value}))
-            .collect();
-        json!({
-            "format": RECORD_FORMAT,
-            "id": self.id,
-            "email": self.email,
-            "firstname": self.firstname,
-            "middlename": self.middlename,
-            "lastname": self.lastname,
-            "prefix": self.prefix,
-            "suffix": self.suffix,
-            "gender": self.gender,
-            "date_of_birth": self.date_of_birth,
-            "taxvat": self.taxvat,
-            "is_subscribed": self.is_subscribed,
-            "created_at": self.created_at,
-            "confirmation_status": self.confirmation_status.as_graphql(),
-            "allow_remote_shopping_assistance": self.allow_remote_shopping_assistance,
-            "custom_attributes": attributes,
-        })
-        .to_string()
-        .into_bytes()
+        Value::Object(self.fields(&[("format", json!(RECORD_FORMAT))]))
+            .to_string()
+            .into_bytes()
     }
 
     /// Reads a stored record; `None` when it is not a record this version understands.
