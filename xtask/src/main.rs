@@ -1,17 +1,31 @@
-//! `cargo run -p xtask -- dist`: builds the component and both adapters for wasm32-wasip2 and
-//! writes the composites `dist/customer-token-spin.wasm` and `dist/customer-token-wasi.wasm`.
+//! `cargo run -p xtask -- dist`: builds the component and both adapters for wasm32-wasip2,
+//! optimizes them with binaryen's `wasm-opt`, and writes `dist/customer-token.wasm` (the bare
+//! component) and the composites `dist/customer-token-spin.wasm` and
+//! `dist/customer-token-wasi.wasm`.
+//!
+//! `cargo run -p xtask -- tools` installs the `wasm-opt` that `dist` uses.
 
+use std::path::Path;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use xtask::{ADAPTERS, COMPONENT, WASM_TARGET};
+use xtask::{ADAPTERS, BINARYEN_VERSION, Built, COMPONENT, COMPONENT_BUDGET, WASM_OPT_HINT};
 
 const USAGE: &str = "usage: cargo run -p xtask -- dist [--no-build]
+       cargo run -p xtask -- tools
 
-dist         build customer-token and its adapters for wasm32-wasip2 (release) and compose them
-             into dist/customer-token-spin.wasm (Spin) and dist/customer-token-wasi.wasm
-             (wasmtime serve, wasmCloud)
---no-build   compose the .wasm files already in the target directory";
+dist         build customer-token and its adapters for wasm32-wasip2 as core modules (release,
+             opt-level \"z\"), optimize them with wasm-opt, make them components and write
+             dist/customer-token.wasm (the component), dist/customer-token-spin.wasm (composed
+             with the Spin adapter) and dist/customer-token-wasi.wasm (composed with the
+             wasmtime serve / wasmCloud adapter)
+--no-build   use the core modules already in <target dir>/wasm-build/wasm32-wasip2/wasm-dist
+tools        install binaryen's wasm-opt with npm into $CUSTOMER_TOKEN_TOOLS
+             (default ~/.cache/customer-token/tools)
+
+dist uses $WASM_OPT, else wasm-opt on PATH, else the one `tools` installed; without any it
+writes unoptimized artifacts and says so.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -19,6 +33,7 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["dist"] => dist(true),
         ["dist", "--no-build"] => dist(false),
+        ["tools"] => tools(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -33,36 +48,119 @@ fn main() -> ExitCode {
     }
 }
 
-fn dist(build: bool) -> Result<()> {
-    let root = xtask::workspace_root();
-    let release = if build {
-        xtask::build_wasm(&root, None)?
-    } else {
-        xtask::target_dir(&root).join(WASM_TARGET).join("release")
-    };
+fn tools() -> Result<()> {
+    let dir = xtask::tools_dir()?;
+    let wasm_opt = xtask::install_tools(&dir)
+        .with_context(|| format!("failed to install binaryen {BINARYEN_VERSION}"))?;
+    println!(
+        "{} ({})",
+        wasm_opt.display(),
+        xtask::wasm_opt_version(&wasm_opt)?
+    );
+    Ok(())
+}
 
-    let component = xtask::read_artifact(&release, COMPONENT)?;
+fn dist(build: bool) -> Result<()> {
+    let start = Instant::now();
+    let root = xtask::workspace_root();
+    let target_dir = xtask::target_dir(&root).join("wasm-build");
+
+    let wasm_opt = xtask::find_wasm_opt()?;
+    match &wasm_opt {
+        Some(path) => println!(
+            "wasm-opt: {} ({})",
+            path.display(),
+            xtask::wasm_opt_version(path)?
+        ),
+        None => eprintln!(
+            "warning: wasm-opt not found, so the artifacts will be UNOPTIMIZED. To get \
+             wasm-opt: {WASM_OPT_HINT}."
+        ),
+    }
+
+    let core_dir = if build {
+        xtask::build_core_modules(&root, &target_dir)?
+    } else {
+        xtask::core_dir(&target_dir)
+    };
+    let built = Instant::now();
+    let made = xtask::make_dist(&core_dir, wasm_opt.as_deref())?;
+    let finished = Instant::now();
+
     let dist = root.join("dist");
     std::fs::create_dir_all(&dist)
         .with_context(|| format!("failed to create {}", dist.display()))?;
-    for adapter in ADAPTERS {
-        let adapter_bytes = xtask::read_artifact(&release, adapter.package)?;
-        let composed = xtask::compose(&component, &adapter_bytes)
-            .with_context(|| format!("failed to compose {COMPONENT} with {}", adapter.package))?;
+    let component_path = dist.join(format!("{COMPONENT}.wasm"));
+    write(&component_path, &made.component.component)?;
+    println!(
+        "{}: {}",
+        component_path.display(),
+        describe(&made.component)
+    );
+    for built in &made.adapters {
+        println!("{}: {}", built.package, describe(built));
+    }
+    for ((adapter, built), composed) in ADAPTERS.iter().zip(&made.adapters).zip(&made.composites) {
         let path = dist.join(adapter.dist_file);
-        std::fs::write(&path, &composed)
-            .with_context(|| format!("failed to write {}", path.display()))?;
+        write(&path, composed)?;
         println!(
             "{}: {} bytes (component {} bytes + {} {} bytes)",
             path.display(),
             composed.len(),
-            component.len(),
+            made.component.component.len(),
             adapter.package,
-            adapter_bytes.len()
+            built.component.len()
         );
-        for import in xtask::imports(&composed)? {
+        for import in xtask::imports(composed)? {
             println!("  import {import}");
         }
     }
+    println!(
+        "took {} (cargo {}, wasm-opt/componentize/compose {})",
+        seconds(finished - start),
+        seconds(built - start),
+        seconds(finished - built)
+    );
+
+    let size = made.component.component.len();
+    if size > COMPONENT_BUDGET {
+        eprintln!(
+            "warning: {} is {size} bytes, over its budget of {COMPONENT_BUDGET} bytes{}",
+            component_path.display(),
+            if wasm_opt.is_none() {
+                " (it is unoptimized: see above)"
+            } else {
+                ""
+            }
+        );
+    }
+    if wasm_opt.is_none() {
+        eprintln!("warning: the artifacts above are unoptimized: {WASM_OPT_HINT}.");
+    }
     Ok(())
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("failed to write {}", path.display()))
+}
+
+fn describe(built: &Built) -> String {
+    match built.optimized {
+        Some((size, took)) => format!(
+            "{} bytes (core module {} bytes, {} after wasm-opt in {})",
+            built.component.len(),
+            built.core_size,
+            size,
+            seconds(took)
+        ),
+        None => format!(
+            "{} bytes (core module {} bytes, not optimized)",
+            built.component.len(),
+            built.core_size
+        ),
+    }
+}
+
+fn seconds(duration: Duration) -> String {
+    format!("{:.1} s", duration.as_secs_f64())
 }
