@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use super::{Rule, ValidationContext};
 use crate::graphql::ast::{Argument, Field, FragmentDefinition, Selection, SelectionSet};
-use crate::graphql::limits::MAX_FIELD_COMPARISONS;
+use crate::graphql::limits::{MAX_FIELD_COMPARISONS, MAX_QUERY_DEPTH};
 use crate::graphql::printer::print_value;
 use crate::graphql::schema::{FieldDef, NamedType, Ty, named_type};
 use crate::graphql::type_info::TypeInfo;
@@ -93,6 +93,8 @@ struct Conflict<'a> {
 #[derive(Default)]
 pub struct OverlappingFieldsCanBeMerged<'a> {
     comparisons: u64,
+    /// `find_conflict` calls under way that are comparing sub-selections.
+    depth: u64,
     /// Fragment pairs already compared, with whether they were mutually exclusive.
     compared_fragment_pairs: HashSet<(&'a str, &'a str, bool)>,
     cache: HashMap<usize, Rc<FieldsAndFragments<'a>>>,
@@ -335,6 +337,12 @@ impl<'a> OverlappingFieldsCanBeMerged<'a> {
         else {
             return None;
         };
+        // Within the query limits this nests at most `MAX_QUERY_DEPTH` deep; only a fragment
+        // cycle through a field (`NoFragmentCycles` reports it) goes deeper, without end.
+        if self.depth > MAX_QUERY_DEPTH {
+            return None;
+        }
+        self.depth += 1;
         let sub_conflicts = self.find_conflicts_between_sub_selection_sets(
             cx,
             mutually_exclusive,
@@ -343,6 +351,7 @@ impl<'a> OverlappingFieldsCanBeMerged<'a> {
             type2.as_ref().map(Ty::named),
             set2,
         );
+        self.depth -= 1;
         if sub_conflicts.is_empty() {
             return None;
         }
@@ -648,5 +657,35 @@ mod tests {
                 &[(2, 21), (3, 27)]
             )]
         );
+    }
+
+    /// Found by fuzzing: a fragment spread inside one of its own fields recursed without end.
+    #[test]
+    fn a_fragment_cycle_through_a_field_does_not_recurse_forever() {
+        std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(|| {
+                for query in [
+                    "fragment F1 on y {Query{Query{...F1}...F1}}",
+                    "{...A} fragment A on Query{customer{customer{...A}...A}}",
+                ] {
+                    conflicts(query);
+                }
+            })
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+    }
+
+    #[test]
+    fn a_conflict_at_the_depth_limit_is_still_found() {
+        let query = format!(
+            "{{ {}x: b{} {}x: c{} }}",
+            "a { ".repeat(16),
+            " }".repeat(16),
+            "a { ".repeat(16),
+            " }".repeat(16)
+        );
+        assert!(format!("{:?}", conflicts(&query)).contains("b and c are different fields"));
     }
 }
