@@ -85,8 +85,10 @@ impl Customer {
             .iter()
             .map(|a| json!({"code": a.code, "value": a.value}))
             .collect();
-        let mut fields: Map<String, Value> =
-            extra.iter().map(|(name, value)| ((*name).to_owned(), value.clone())).collect();
+        let mut fields: Map<String, Value> = extra
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), value.clone()))
+            .collect();
         for (name, value) in [
             ("id", json!(self.id)),
             ("email", json!(self.email)),
@@ -100,8 +102,14 @@ impl Customer {
             ("taxvat", json!(self.taxvat)),
             ("is_subscribed", json!(self.is_subscribed)),
             ("created_at", json!(self.created_at)),
-            ("confirmation_status", json!(self.confirmation_status.as_graphql())),
-            ("allow_remote_shopping_assistance", json!(self.allow_remote_shopping_assistance)),
+            (
+                "confirmation_status",
+                json!(self.confirmation_status.as_graphql()),
+            ),
+            (
+                "allow_remote_shopping_assistance",
+                json!(self.allow_remote_shopping_assistance),
+            ),
             ("custom_attributes", Value::Array(attributes)),
         ] {
             fields.insert(name.to_owned(), value);
