@@ -132,6 +132,37 @@ async fn each_limit_answers_with_a_clear_error() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_asking_for_millions_of_errors_gets_a_bounded_answer() {
+    // The benchmark's worst case: operations each repeating one alias with different arguments
+    // (31,125 conflicts apiece) once made a 25 MB error response and ran the component out of
+    // memory.
+    let fixture = Fixture::new();
+    let fields: Vec<String> = (0..250)
+        .map(|i| format!("t: __type(name: \"T{i}\") {{ name }}"))
+        .collect();
+    let mut document = String::new();
+    let mut operation = 0;
+    while document.len() < 50_000 {
+        document.push_str(&format!("query Q{operation} {{ {} }}\n", fields.join(" ")));
+        operation += 1;
+    }
+    let body = json!({ "query": document, "operationName": "Q0" })
+        .to_string()
+        .into_bytes();
+    assert!(body.len() <= 64 * 1024);
+    let reply = fixture
+        .send("POST", URL, Some("application/json"), None, body)
+        .await;
+    assert_eq!(reply.status, 200);
+    let errors = reply.body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 101);
+    assert_eq!(
+        errors[100]["message"],
+        "Too many validation errors, error limit reached. Validation aborted."
+    );
+}
+
 // ----- Replay and time -----
 
 #[tokio::test(flavor = "multi_thread")]

@@ -22,3 +22,8 @@ pub const MAX_FIELDS: u64 = 500;
 /// Pairs of same-named fields `OverlappingFieldsCanBeMerged` may compare in one document
 /// (graphql-php's `DEFAULT_MAX_COMPARISON_COUNT`).
 pub const MAX_FIELD_COMPARISONS: u64 = 100_000;
+
+/// Validation errors reported for one document (graphql-js's `maxErrors`); past it validation
+/// stops with "Too many validation errors, error limit reached. Validation aborted.". Without
+/// it a 64 KiB document can ask for millions of error messages, tens of megabytes of response.
+pub const MAX_VALIDATION_ERRORS: usize = 100;

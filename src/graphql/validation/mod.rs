@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use super::ast::*;
 use super::error::GraphQLError;
+use super::limits::MAX_VALIDATION_ERRORS;
 use super::schema::Ty;
 use super::source::LineIndex;
 use super::type_info::TypeInfo;
@@ -126,6 +127,9 @@ struct ParallelRules<'a> {
 
 impl<'a> Visitor<'a> for ParallelRules<'a> {
     fn enter(&mut self, info: &TypeInfo, node: NodeRef<'a>) -> Flow {
+        if self.cx.is_full() {
+            return Flow::Skip;
+        }
         for (rule, skipping) in self.rules.iter_mut().zip(self.skipping.iter_mut()) {
             if skipping.is_none() && rule.enter(&mut self.cx, info, node) == Flow::Skip {
                 *skipping = Some(node.id());
@@ -135,6 +139,9 @@ impl<'a> Visitor<'a> for ParallelRules<'a> {
     }
 
     fn leave(&mut self, info: &TypeInfo, node: NodeRef<'a>) {
+        if self.cx.is_full() {
+            return;
+        }
         for (rule, skipping) in self.rules.iter_mut().zip(self.skipping.iter_mut()) {
             match skipping {
                 None => rule.leave(&mut self.cx, info, node),
@@ -174,13 +181,29 @@ impl<'a> ValidationContext<'a> {
         }
     }
 
-    /// Reports an error located at the given node offsets.
+    /// Reports an error located at the given node offsets. Past `MAX_VALIDATION_ERRORS` the
+    /// report is replaced by one "Validation aborted." error and later ones are dropped.
     pub fn report(&mut self, message: impl Into<String>, offsets: &[usize]) {
+        if self.is_full() {
+            return;
+        }
+        if self.errors.len() == MAX_VALIDATION_ERRORS {
+            self.errors.push(GraphQLError::new(
+                "Too many validation errors, error limit reached. Validation aborted.",
+                Vec::new(),
+            ));
+            return;
+        }
         let locations = offsets
             .iter()
             .map(|&offset| self.lines.location(offset))
             .collect();
         self.errors.push(GraphQLError::new(message, locations));
+    }
+
+    /// Whether validation has given up after `MAX_VALIDATION_ERRORS` errors.
+    pub fn is_full(&self) -> bool {
+        self.errors.len() > MAX_VALIDATION_ERRORS
     }
 
     pub fn fragment(&self, name: &str) -> Option<&'a FragmentDefinition> {
@@ -313,5 +336,57 @@ pub mod test_support {
     /// Shorthand for one expected error.
     pub fn error(message: &str, locations: &[(usize, usize)]) -> (String, Vec<(usize, usize)>) {
         (message.to_owned(), locations.to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graphql::parser::parse;
+
+    fn messages(query: &str) -> Vec<String> {
+        let document = parse(query).unwrap();
+        let lines = LineIndex::new(query);
+        validate(&document, &lines)
+            .into_iter()
+            .map(|error| error.message)
+            .collect()
+    }
+
+    #[test]
+    fn validation_stops_after_the_error_limit() {
+        let fields: Vec<String> = (0..150).map(|i| format!("f{i}: nope")).collect();
+        let messages = messages(&format!("{{ {} }}", fields.join(" ")));
+        assert_eq!(messages.len(), MAX_VALIDATION_ERRORS + 1);
+        assert_eq!(
+            messages.last().unwrap(),
+            "Too many validation errors, error limit reached. Validation aborted."
+        );
+        assert!(messages[0].starts_with("Cannot query field \"nope\" on type \"Query\"."));
+    }
+
+    #[test]
+    fn a_flood_of_field_conflicts_is_cut_at_the_error_limit() {
+        // Found by the benchmark's pathological documents: one alias with 250 different
+        // arguments asked for 31,125 conflict messages per operation.
+        let fields: Vec<String> = (0..250)
+            .map(|i| format!("t: __type(name: \"T{i}\") {{ name }}"))
+            .collect();
+        let messages = messages(&format!("{{ {} }}", fields.join(" ")));
+        assert_eq!(messages.len(), MAX_VALIDATION_ERRORS + 1);
+        assert!(
+            messages[0].starts_with("Fields \"t\" conflict because they have differing arguments.")
+        );
+    }
+
+    #[test]
+    fn fewer_errors_than_the_limit_are_all_reported() {
+        let fields: Vec<String> = (0..MAX_VALIDATION_ERRORS)
+            .map(|i| format!("f{i}: nope"))
+            .collect();
+        assert_eq!(
+            messages(&format!("{{ {} }}", fields.join(" "))).len(),
+            MAX_VALIDATION_ERRORS
+        );
     }
 }

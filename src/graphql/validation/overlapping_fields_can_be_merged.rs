@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use super::{Rule, ValidationContext};
 use crate::graphql::ast::{Argument, Field, FragmentDefinition, Selection, SelectionSet};
-use crate::graphql::limits::{MAX_FIELD_COMPARISONS, MAX_QUERY_DEPTH};
+use crate::graphql::limits::{MAX_FIELD_COMPARISONS, MAX_QUERY_DEPTH, MAX_VALIDATION_ERRORS};
 use crate::graphql::printer::print_value;
 use crate::graphql::schema::{FieldDef, NamedType, Ty, named_type};
 use crate::graphql::type_info::TypeInfo;
@@ -172,6 +172,10 @@ impl<'a> OverlappingFieldsCanBeMerged<'a> {
             let entries = deduplicate(entries);
             for (index, first) in entries.iter().enumerate() {
                 for second in entries.iter().skip(index + 1) {
+                    // More could not be reported anyway (see `MAX_VALIDATION_ERRORS`).
+                    if conflicts.len() > MAX_VALIDATION_ERRORS {
+                        return;
+                    }
                     if let Some(conflict) = self.find_conflict(cx, false, key, first, second) {
                         conflicts.push(conflict);
                     }
