@@ -1,0 +1,365 @@
+//! `cargo run --release -p customer-token-bench [-- --help]`: the customer-token component
+//! measured against a hello-world wasi:http component, every section in one run, printed as
+//! markdown tables. No timing is asserted anywhere; a wrong *answer* aborts the run.
+
+mod compile;
+mod fixture;
+mod inproc;
+mod pathological;
+mod sizes;
+mod stats;
+mod throughput;
+mod wasm;
+
+use anyhow::{Context as _, Result};
+use clap::{Parser, ValueEnum};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Section {
+    /// Per request in-process (wasm).
+    Inproc,
+    /// The native core alone.
+    Native,
+    /// Requests/s over loopback HTTP.
+    Throughput,
+    /// Compilation and instantiation.
+    Compile,
+    /// `.wasm` sizes.
+    Sizes,
+    /// 64 KiB worst-case documents.
+    Pathological,
+    /// Not run by default: the exchange (existing customer) through the bench's own engine, for
+    /// profilers (see `--perfmap`).
+    Profile,
+}
+
+/// Benchmarks customer-token against a hello-world wasi:http component.
+#[derive(Debug, Parser)]
+#[command(name = "customer-token-bench")]
+struct Args {
+    /// Timed requests per row of the per-request sections.
+    #[arg(long, short = 'n', default_value_t = 5000)]
+    iterations: usize,
+    /// Untimed requests before each row.
+    #[arg(long, default_value_t = 500)]
+    warmup: usize,
+    /// Concurrent HTTP clients in the throughput section.
+    #[arg(long, default_value_t = 8)]
+    clients: usize,
+    /// Seconds each throughput row runs.
+    #[arg(long, default_value_t = 5.0)]
+    duration: f64,
+    /// Most requests one throughput row sends.
+    #[arg(long, default_value_t = 1_000_000)]
+    max_requests: u64,
+    /// Fresh-engine compilations per component.
+    #[arg(long, default_value_t = 3)]
+    compile_runs: usize,
+    /// Instantiations per component.
+    #[arg(long, default_value_t = 1000)]
+    instantiations: usize,
+    /// Runs per pathological document.
+    #[arg(long, default_value_t = 5)]
+    pathological_runs: usize,
+    /// Only these product operations in the per-request sections (comma-separated); default: all.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    ops: Vec<inproc::Op>,
+    /// Only these sections (comma-separated); default: all but `profile`.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Section>,
+    /// Name the JIT-compiled wasm functions of the bench's own engine (hello-world, compile,
+    /// profile) in /tmp/perf-<pid>.map for `perf report`.
+    #[arg(long)]
+    perfmap: bool,
+    /// Experiment, bench engine only: keep this many bytes of each linear memory and table
+    /// resident between instances (memset instead of madvise).
+    #[arg(long, default_value_t = 0)]
+    keep_resident: usize,
+    /// Experiment, bench engine only: initialise funcref tables eagerly at instantiation.
+    #[arg(long)]
+    eager_tables: bool,
+    /// Write the pathological documents (JSON bodies) to this directory and exit.
+    #[arg(long)]
+    dump_documents: Option<PathBuf>,
+}
+
+impl Args {
+    fn ops(&self) -> Vec<inproc::Op> {
+        if self.ops.is_empty() {
+            inproc::Op::ALL.to_vec()
+        } else {
+            self.ops.clone()
+        }
+    }
+
+    fn wants(&self, section: Section) -> bool {
+        self.only.contains(&section) || (self.only.is_empty() && section != Section::Profile)
+    }
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    if let Some(dir) = &args.dump_documents {
+        pathological::dump(dir)?;
+        println!(
+            "wrote {} documents to {}",
+            pathological::documents().len(),
+            dir.display()
+        );
+        return Ok(());
+    }
+    // The sequential sections run on one thread, so that a request's spawned instance task runs
+    // on the thread that awaits it: what they time is the work, not whether an idle worker
+    // thread happened to be parked. The throughput section runs on a multi-threaded runtime
+    // with a worker per core, as a server would.
+    let sequential = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting tokio")?;
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting tokio")?;
+    sequential.block_on(run(args, server.handle().clone()))
+}
+
+fn read_trimmed(path: &str) -> Option<String> {
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|text| text.trim().to_owned())
+}
+
+fn print_header(args: &Args, pooling: bool) {
+    let cpuinfo = read_trimmed("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|line| line.starts_with("model name"))
+        .and_then(|line| line.split_once(':'))
+        .map_or("unknown CPU".to_owned(), |(_, model)| {
+            model.trim().to_owned()
+        });
+    let logical = cpuinfo
+        .lines()
+        .filter(|line| line.starts_with("processor"))
+        .count();
+    let available = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let memory = read_trimmed("/proc/meminfo")
+        .and_then(|info| {
+            info.lines()
+                .find(|line| line.starts_with("MemTotal"))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse::<u64>().ok())
+        })
+        .map_or("?".to_owned(), |kib| {
+            format!("{:.1} GiB", kib as f64 / 1024.0 / 1024.0)
+        });
+    let kernel = read_trimmed("/proc/sys/kernel/osrelease").unwrap_or_else(|| "?".into());
+    let load = read_trimmed("/proc/loadavg")
+        .map(|load| {
+            load.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|| "?".into());
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+
+    println!("# customer-token benchmarks\n");
+    println!(
+        "- command: `cargo run --release -p customer-token-bench{}{}`",
+        if argv.is_empty() { "" } else { " -- " },
+        argv.join(" ")
+    );
+    if let Ok(exe) = std::env::current_exe() {
+        println!("- binary: {}", exe.display());
+    }
+    println!(
+        "- machine: {model}; {logical} logical CPUs in /proc/cpuinfo, {available} available to this process; {memory} RAM; Linux {kernel}"
+    );
+    println!("- load average at start (1, 5, 15 min): {load} (other processes share these cores)");
+    println!(
+        "- build: {}, profile `{}` (opt-level {}); wasmtime 48, {} allocator",
+        env!("BENCH_RUSTC_VERSION"),
+        env!("BENCH_PROFILE"),
+        env!("BENCH_OPT_LEVEL"),
+        if pooling { "pooling" } else { "on-demand" }
+    );
+    println!(
+        "- settings: {} iterations after {} warm-up; {} clients × {:.0} s (≤ {} requests); {} compile runs; {} instantiations; {} pathological runs",
+        args.iterations,
+        args.warmup,
+        args.clients,
+        args.duration,
+        args.max_requests,
+        args.compile_runs,
+        args.instantiations,
+        args.pathological_runs
+    );
+    if args.keep_resident > 0 || args.eager_tables || args.perfmap {
+        println!(
+            "- experiments on the bench's own engine (hello-world, compile/instantiate, profile; not the host's): keep resident {} bytes, eager tables {}, perf map {}",
+            args.keep_resident, args.eager_tables, args.perfmap
+        );
+    }
+    println!(
+        "- components: product {}; baseline {}\n",
+        customer_token_host::default_wasm_path().display(),
+        env!("HELLO_WASI_HTTP_WASM")
+    );
+}
+
+async fn run(args: Args, server: tokio::runtime::Handle) -> Result<()> {
+    let started = Instant::now();
+    let hello_path = PathBuf::from(env!("HELLO_WASI_HTTP_WASM"));
+    let product_path = customer_token_host::default_wasm_path();
+    wasm::PERFMAP.store(args.perfmap, std::sync::atomic::Ordering::Relaxed);
+    wasm::KEEP_RESIDENT.store(args.keep_resident, std::sync::atomic::Ordering::Relaxed);
+    wasm::EAGER_TABLES.store(args.eager_tables, std::sync::atomic::Ordering::Relaxed);
+    let (engine, pooling) = wasm::engine()?;
+    let hello = wasm::ProxyRuntime::load(&engine, &hello_path, wasm::Imports::none())?;
+    let nonces = Arc::new(fixture::Nonces::new()?);
+    print_header(&args, pooling);
+
+    let mut wasm_results = inproc::WasmResults::default();
+    if args.wants(Section::Inproc) {
+        let section = Instant::now();
+        wasm_results =
+            inproc::run_wasm(&hello, &args.ops(), args.warmup, args.iterations, &nonces).await?;
+        let pooling_used = customer_token_host::runtime::uses_pooling_allocator().unwrap_or(false);
+        inproc::report_wasm(&wasm_results, args.warmup, args.iterations, pooling_used);
+        eprintln!(
+            "customer-token-bench: in-process section took {:.1?}",
+            section.elapsed()
+        );
+    }
+    if args.wants(Section::Native) {
+        let section = Instant::now();
+        let native = inproc::run_native(&args.ops(), args.warmup, args.iterations, &nonces)?;
+        inproc::report_native(&native, &wasm_results, args.iterations);
+        eprintln!(
+            "customer-token-bench: native section took {:.1?}",
+            section.elapsed()
+        );
+    }
+    if args.wants(Section::Throughput) {
+        let section = Instant::now();
+        let settings = throughput::Settings {
+            clients: args.clients.max(1),
+            duration: Duration::from_secs_f64(args.duration.max(0.1)),
+            max_requests: args.max_requests.max(1),
+        };
+        let (hello, nonces, spawned) = (hello.clone(), nonces.clone(), settings.clone());
+        let outcomes = server
+            .spawn(async move { throughput::run(&hello, &spawned, &nonces).await })
+            .await??;
+        throughput::report(&outcomes, &settings);
+        eprintln!(
+            "customer-token-bench: throughput section took {:.1?}",
+            section.elapsed()
+        );
+    }
+    if args.wants(Section::Compile) {
+        let section = Instant::now();
+        let mut measured = Vec::new();
+        for (label, path) in [
+            ("hello-world", &hello_path),
+            ("customer-token", &product_path),
+        ] {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            measured.push(
+                compile::run(
+                    label,
+                    &bytes,
+                    &engine,
+                    args.compile_runs.max(1),
+                    args.instantiations.max(1),
+                )
+                .await?,
+            );
+        }
+        compile::report(
+            &measured,
+            args.compile_runs.max(1),
+            args.instantiations.max(1),
+        );
+        eprintln!(
+            "customer-token-bench: compile section took {:.1?}",
+            section.elapsed()
+        );
+    }
+    if args.wants(Section::Sizes) {
+        let build_dir = PathBuf::from(env!("BENCH_WASM_BUILD_DIR"))
+            .join("wasm32-wasip2")
+            .join("release");
+        let workspace = PathBuf::from(env!("BENCH_WORKSPACE"));
+        let mut files = vec![
+            ("hello-world".to_owned(), hello_path.clone()),
+            (
+                "customer-token (component)".to_owned(),
+                product_path.clone(),
+            ),
+        ];
+        for flavor in ["spin", "wasi"] {
+            let adapter = build_dir.join(format!("customer_token_{flavor}_adapter.wasm"));
+            if adapter.is_file() {
+                files.push((format!("{flavor} adapter"), adapter));
+            }
+            let composed = workspace
+                .join("dist")
+                .join(format!("customer-token-{flavor}.wasm"));
+            if composed.is_file() {
+                files.push((format!("composed {flavor} flavor (dist/)"), composed));
+            }
+        }
+        let hello_size = std::fs::metadata(&hello_path).ok().map(|m| m.len());
+        sizes::report(&files, hello_size);
+    }
+    if args.wants(Section::Pathological) {
+        let section = Instant::now();
+        let outcomes = pathological::run(args.pathological_runs.max(1), &nonces).await?;
+        pathological::report(
+            &outcomes,
+            args.pathological_runs.max(1),
+            wasm_results.hello.map(|h| h.median),
+        );
+        eprintln!(
+            "customer-token-bench: pathological section took {:.1?}",
+            section.elapsed()
+        );
+    }
+    if args.wants(Section::Profile) {
+        let summary =
+            inproc::run_profile_loop(&engine, args.warmup, args.iterations, &nonces).await?;
+        println!(
+            "## Profile loop: exchange for an existing customer through the bench's own engine\n"
+        );
+        let mut table = stats::Table::new(&["runtime", ">median", ">p99", ">mean"]);
+        let rows = [
+            ("bench engine (host configuration)", Some(summary)),
+            (
+                "host `Runtime` (in-process section)",
+                wasm_results.op(inproc::Op::ExchangeExisting),
+            ),
+        ];
+        for (label, summary) in rows {
+            if let Some(s) = summary {
+                table.row(vec![
+                    label.to_owned(),
+                    stats::fmt_duration(s.median),
+                    stats::fmt_duration(s.p99),
+                    stats::fmt_duration(s.mean),
+                ]);
+            }
+        }
+        table.print();
+    }
+    println!(
+        "Total wall time of the run: {:.1} s.",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
