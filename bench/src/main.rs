@@ -75,8 +75,9 @@ struct Args {
     #[arg(long)]
     perfmap: bool,
     /// Experiment, bench engine only: keep this many bytes of each linear memory and table
-    /// resident between instances (memset instead of madvise).
-    #[arg(long, default_value_t = 0)]
+    /// resident between instances (memset instead of madvise). Defaults to the host's setting,
+    /// so that hello-world runs under the same configuration as the product.
+    #[arg(long, default_value_t = customer_token_host::runtime::pool::KEEP_RESIDENT_BYTES)]
     keep_resident: usize,
     /// Experiment, bench engine only: initialise funcref tables eagerly at instantiation.
     #[arg(long)]
@@ -198,7 +199,10 @@ fn print_header(args: &Args, pooling: bool) {
         args.instantiations,
         args.pathological_runs
     );
-    if args.keep_resident > 0 || args.eager_tables || args.perfmap {
+    if args.keep_resident != customer_token_host::runtime::pool::KEEP_RESIDENT_BYTES
+        || args.eager_tables
+        || args.perfmap
+    {
         println!(
             "- experiments on the bench's own engine (hello-world, compile/instantiate, profile; not the host's): keep resident {} bytes, eager tables {}, perf map {}",
             args.keep_resident, args.eager_tables, args.perfmap

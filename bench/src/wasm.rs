@@ -74,8 +74,9 @@ pub static PERFMAP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBoo
 /// Experiments on the bench's own engine only (never the host's): bytes of each linear memory
 /// and table the pooling allocator resets with memset and keeps resident instead of returning
 /// them to the kernel (`--keep-resident`), and eager instead of lazy funcref-table
-/// initialisation (`--eager-tables`). Both default to the host's settings (0 and lazy).
-pub static KEEP_RESIDENT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// initialisation (`--eager-tables`). Both default to the host's settings.
+pub static KEEP_RESIDENT: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(pool::KEEP_RESIDENT_BYTES);
 pub static EAGER_TABLES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// An engine like the host's: pooling if the address space can be reserved (as the host falls
