@@ -64,6 +64,14 @@ const PACKAGES: &[WasmPackage] = &[
         env_var: "CUSTOMER_TOKEN_CONSUMER_WASM",
         watch: &["examples/consumer", "wit", "Cargo.lock"],
     },
+    // The benchmark's baseline: a minimal wasi:http component (bench/, `hello_wasm_path`).
+    WasmPackage {
+        manifest: "Cargo.toml",
+        package: "hello-wasi-http",
+        artifact: "hello_wasi_http.wasm",
+        env_var: "HELLO_WASI_HTTP_WASM",
+        watch: &["examples/hello", "Cargo.lock"],
+    },
     // Test fixture: a guest that traps, spins and forgets to answer (host/tests/misbehaving.rs).
     WasmPackage {
         manifest: "host/tests/fixtures/misbehaving-guest/Cargo.toml",

@@ -211,13 +211,13 @@ fn print_header(args: &Args, pooling: bool) {
     println!(
         "- components: product {}; baseline {}\n",
         customer_token_host::default_wasm_path().display(),
-        env!("HELLO_WASI_HTTP_WASM")
+        customer_token_host::runtime::hello_wasm_path().display()
     );
 }
 
 async fn run(args: Args, server: tokio::runtime::Handle) -> Result<()> {
     let started = Instant::now();
-    let hello_path = PathBuf::from(env!("HELLO_WASI_HTTP_WASM"));
+    let hello_path = customer_token_host::runtime::hello_wasm_path();
     let product_path = customer_token_host::default_wasm_path();
     wasm::PERFMAP.store(args.perfmap, std::sync::atomic::Ordering::Relaxed);
     wasm::KEEP_RESIDENT.store(args.keep_resident, std::sync::atomic::Ordering::Relaxed);
@@ -296,9 +296,8 @@ async fn run(args: Args, server: tokio::runtime::Handle) -> Result<()> {
         );
     }
     if args.wants(Section::Sizes) {
-        let build_dir = PathBuf::from(env!("BENCH_WASM_BUILD_DIR"))
-            .join("wasm32-wasip2")
-            .join("release");
+        // The host builds every component into one directory, the baseline's.
+        let build_dir = hello_path.parent().map(PathBuf::from).unwrap_or_default();
         let workspace = PathBuf::from(env!("BENCH_WORKSPACE"));
         let mut files = vec![
             ("hello-world".to_owned(), hello_path.clone()),

@@ -31,51 +31,12 @@ use alloc::vec::Vec;
 use bindings::commerce::customer_token::exchange::{self, CustomerInput, Error};
 use bindings::exports::example::consumer::login;
 
-#[global_allocator]
-static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
-
-/// Every panic is a trap (there is no `std` to print it). Nothing here panics on purpose; this
-/// covers what the compiler inserts (bounds checks, allocation failure).
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-    core::arch::wasm32::unreachable()
-}
-
-/// The canonical ABI's allocator, which `std` provides on wasm32-wasip2 and wit-bindgen expects.
-///
-/// # Safety
-///
-/// Called by the host with the canonical ABI's contract: `old_ptr`/`old_len` describe an earlier
-/// allocation of alignment `align` (or `old_len` is 0), and `align` is a power of two.
-#[unsafe(no_mangle)]
-unsafe extern "C" fn cabi_realloc(
-    old_ptr: *mut u8,
-    old_len: usize,
-    align: usize,
-    new_len: usize,
-) -> *mut u8 {
-    use alloc::alloc::{Layout, alloc, realloc};
-
-    // SAFETY: the canonical ABI's contract above.
-    let ptr = unsafe {
-        if old_len == 0 {
-            if new_len == 0 {
-                return align as *mut u8;
-            }
-            alloc(Layout::from_size_align_unchecked(new_len, align))
-        } else {
-            realloc(
-                old_ptr,
-                Layout::from_size_align_unchecked(old_len, align),
-                new_len,
-            )
-        }
-    };
-    if ptr.is_null() {
-        core::arch::wasm32::unreachable();
-    }
-    ptr
-}
+// The allocator, `cabi_realloc` and the trapping panic handler that `std` would provide; shared
+// with the adapters, which are `no_std` for the same reason. (The instance cell it also holds is
+// for the adapters' cached bucket.)
+#[path = "../../../adapters/runtime.rs"]
+#[allow(dead_code)]
+mod runtime;
 
 /// The product's error as `<kind>: <message>`.
 fn describe(err: Error) -> String {

@@ -45,6 +45,12 @@ const HOST_GRACE: Duration = Duration::from_secs(1);
 
 /// The component the build produced (`CUSTOMER_TOKEN_WASM` at build time), unless the
 /// `CUSTOMER_TOKEN_WASM` environment variable names another file at run time.
+/// The hello-world wasi:http component built with the host (`examples/hello`), the
+/// benchmark's baseline.
+pub fn hello_wasm_path() -> PathBuf {
+    PathBuf::from(env!("HELLO_WASI_HTTP_WASM"))
+}
+
 pub fn default_wasm_path() -> PathBuf {
     match std::env::var_os("CUSTOMER_TOKEN_WASM") {
         Some(path) if !path.is_empty() => PathBuf::from(path),
