@@ -74,11 +74,6 @@ struct Args {
     /// profile) in /tmp/perf-<pid>.map for `perf report`.
     #[arg(long)]
     perfmap: bool,
-    /// Experiment, bench engine only: keep this many bytes of each linear memory and table
-    /// resident between instances (memset instead of madvise). Defaults to the host's setting,
-    /// so that hello-world runs under the same configuration as the product.
-    #[arg(long, default_value_t = customer_token_host::runtime::pool::KEEP_RESIDENT_BYTES)]
-    keep_resident: usize,
     /// Experiment, bench engine only: initialise funcref tables eagerly at instantiation.
     #[arg(long)]
     eager_tables: bool,
@@ -199,13 +194,10 @@ fn print_header(args: &Args, pooling: bool) {
         args.instantiations,
         args.pathological_runs
     );
-    if args.keep_resident != customer_token_host::runtime::pool::KEEP_RESIDENT_BYTES
-        || args.eager_tables
-        || args.perfmap
-    {
+    if args.eager_tables || args.perfmap {
         println!(
-            "- experiments on the bench's own engine (hello-world, compile/instantiate, profile; not the host's): keep resident {} bytes, eager tables {}, perf map {}",
-            args.keep_resident, args.eager_tables, args.perfmap
+            "- experiments on the bench's own engine (hello-world, compile/instantiate, profile; not the host's): eager tables {}, perf map {}",
+            args.eager_tables, args.perfmap
         );
     }
     println!(
@@ -220,7 +212,6 @@ async fn run(args: Args, server: tokio::runtime::Handle) -> Result<()> {
     let hello_path = customer_token_host::runtime::hello_wasm_path();
     let product_path = customer_token_host::default_wasm_path();
     wasm::PERFMAP.store(args.perfmap, std::sync::atomic::Ordering::Relaxed);
-    wasm::KEEP_RESIDENT.store(args.keep_resident, std::sync::atomic::Ordering::Relaxed);
     wasm::EAGER_TABLES.store(args.eager_tables, std::sync::atomic::Ordering::Relaxed);
     let (engine, pooling) = wasm::engine()?;
     let hello = wasm::ProxyRuntime::load(&engine, &hello_path, wasm::Imports::none())?;

@@ -11,7 +11,7 @@
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use bytes::Bytes;
-use customer_token_host::runtime::{DEFAULT_TIMEOUT, EPOCH_TICK, pool};
+use customer_token_host::runtime::{DEFAULT_TIMEOUT, EPOCH_TICK, engine_config, pool};
 use customer_token_host::{Backend, BackendError, MemoryBackend, SecretMap};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -25,45 +25,22 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker, ResourceTable};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+use wasmtime::{Config, Engine, Store};
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-/// The host's wasmtime configuration (host/src/runtime/engine.rs), without the on-disk
-/// compilation cache.
+/// The host's wasmtime configuration (`customer_token_host::runtime::engine_config`), plus the
+/// bench-only profiling switches.
 pub fn config(pooling: bool) -> Config {
-    let mut config = Config::new();
+    let mut config = engine_config(pooling);
     if PERFMAP.load(std::sync::atomic::Ordering::Relaxed) {
         config.profiler(wasmtime::ProfilingStrategy::PerfMap);
     }
     if EAGER_TABLES.load(std::sync::atomic::Ordering::Relaxed) {
         config.table_lazy_init(false);
-    }
-    config.wasm_component_model(true);
-    config.epoch_interruption(true);
-    if pooling {
-        let mut pool_config = PoolingAllocationConfig::new();
-        pool_config
-            .total_component_instances(pool::TOTAL_COMPONENT_INSTANCES)
-            .total_core_instances(pool::TOTAL_CORE_INSTANCES)
-            .max_core_instances_per_component(pool::MAX_CORE_INSTANCES_PER_COMPONENT)
-            .total_memories(pool::TOTAL_MEMORIES)
-            .max_memories_per_component(pool::MAX_MEMORIES_PER_COMPONENT)
-            .total_tables(pool::TOTAL_TABLES)
-            .max_tables_per_component(pool::MAX_TABLES_PER_COMPONENT)
-            .table_elements(pool::TABLE_ELEMENTS)
-            .total_stacks(pool::TOTAL_STACKS)
-            .max_memory_size(pool::MAX_MEMORY_SIZE);
-        let keep_resident = KEEP_RESIDENT.load(std::sync::atomic::Ordering::Relaxed);
-        if keep_resident > 0 {
-            pool_config
-                .linear_memory_keep_resident(keep_resident)
-                .table_keep_resident(keep_resident);
-        }
-        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool_config));
     }
     config
 }
@@ -71,12 +48,8 @@ pub fn config(pooling: bool) -> Config {
 /// Whether the bench's engines tell `perf` where the JIT code is (`--perfmap`).
 pub static PERFMAP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Experiments on the bench's own engine only (never the host's): bytes of each linear memory
-/// and table the pooling allocator resets with memset and keeps resident instead of returning
-/// them to the kernel (`--keep-resident`), and eager instead of lazy funcref-table
-/// initialisation (`--eager-tables`). Both default to the host's settings.
-pub static KEEP_RESIDENT: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(pool::KEEP_RESIDENT_BYTES);
+/// Experiment on the bench's own engine only (never the host's): eager instead of lazy
+/// funcref-table initialisation (`--eager-tables`).
 pub static EAGER_TABLES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// An engine like the host's: pooling if the address space can be reserved (as the host falls

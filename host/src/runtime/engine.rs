@@ -318,7 +318,10 @@ fn new_shared() -> Result<Shared> {
     })
 }
 
-fn config(pooling: bool) -> Config {
+/// The host's wasmtime configuration (pooling allocator if `pooling`, epoch interruption),
+/// without the on-disk cache. Public so that the benchmark measures its baseline under exactly
+/// the configuration the product runs under.
+pub fn engine_config(pooling: bool) -> Config {
     let mut config = Config::new();
     config.wasm_component_model(true);
     config.epoch_interruption(true);
@@ -341,6 +344,11 @@ fn config(pooling: bool) -> Config {
             .table_keep_resident(pool::KEEP_RESIDENT_BYTES);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
+    config
+}
+
+fn config(pooling: bool) -> Config {
+    let mut config = engine_config(pooling);
     if let Some(cache) = compilation_cache() {
         config.cache(Some(cache));
     }

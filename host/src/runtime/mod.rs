@@ -13,7 +13,7 @@ mod hosts;
 mod state;
 
 pub use self::consumer::{CONSUMER_WASM_ENV_VAR, ConsumerRuntime, default_consumer_wasm_path};
-pub use self::engine::{EPOCH_TICK, LoadTimings, pool, uses_pooling_allocator};
+pub use self::engine::{EPOCH_TICK, LoadTimings, engine_config, pool, uses_pooling_allocator};
 pub use self::flavor::{FLAVOR_ENV_VAR, Flavor, UnknownFlavor};
 
 use self::bindings::exchange::{Customer, CustomerInput, Error as ExchangeError, ExchangeOutput};
