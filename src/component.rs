@@ -7,10 +7,11 @@ use wasi::http::types::{
 };
 
 use crate::clock::SystemClock;
-use crate::customer::{Attribute, ConfirmationStatus, Customer, CustomerInput};
-use crate::http::{self, MAX_BODY_BYTES};
+use crate::customer::{Attribute, AttributeValue, ConfirmationStatus, Customer, CustomerInput};
+use crate::http::{self, MAX_BODY_BYTES, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_UNREADABLE};
 use crate::ports::{KeyValue, SecretError, Secrets, StoreError};
-use crate::service::{ExchangeError, Internal, Ports, Service, TokenRefusal, log};
+use crate::resolver::NOT_AUTHORIZED;
+use crate::service::{Bearer, ExchangeError, Internal, Ports, Service, TokenRefusal, log};
 
 wit_bindgen::generate!({
     world: "customer-token",
@@ -197,16 +198,32 @@ impl wit::Guest for Component {
 
     fn verify_token(token: String) -> Result<wit::Customer, wit::Error> {
         let service = Service::new(PORTS).map_err(internal)?;
-        match service.customer_for_token(&token) {
-            Ok(customer) => Ok(wit_customer(customer)),
-            Err(TokenRefusal::Unauthorized) => Err(wit::Error::Unauthorized(
-                "The current customer isn't authorized.".into(),
-            )),
-            Err(TokenRefusal::Expired) => {
-                Err(wit::Error::Expired("Consumer key has expired".into()))
-            }
-            Err(TokenRefusal::Internal(error)) => Err(internal(error)),
+        let id = customer_of(&service, &token)?;
+        match service.customer(id) {
+            Ok(Some(customer)) => Ok(wit_customer(customer)),
+            Ok(None) => Err(wit::Error::Unauthorized(format!(
+                "Customer with id \"{id}\" does not exist."
+            ))),
+            Err(error) => Err(internal(error)),
         }
+    }
+
+    fn revoke(token: String) -> Result<(), wit::Error> {
+        let service = Service::new(PORTS).map_err(internal)?;
+        let id = customer_of(&service, &token)?;
+        service.revoke(id).map_err(internal)
+    }
+}
+
+/// The customer a token speaks for, with the GraphQL API's messages for a refusal.
+fn customer_of(service: &Service<'_>, token: &str) -> Result<u32, wit::Error> {
+    match service.authenticate(token) {
+        Ok(Bearer::Customer { id }) => Ok(id),
+        Ok(Bearer::OtherUser) => Err(wit::Error::Unauthorized(NOT_AUTHORIZED.into())),
+        Err(TokenRefusal::Unreadable) => Err(wit::Error::Unauthorized(TOKEN_UNREADABLE.into())),
+        Err(TokenRefusal::Expired) => Err(wit::Error::Expired(TOKEN_EXPIRED.into())),
+        Err(TokenRefusal::Revoked) => Err(wit::Error::Revoked(TOKEN_REVOKED.into())),
+        Err(TokenRefusal::Internal(error)) => Err(internal(error)),
     }
 }
 
@@ -227,14 +244,19 @@ fn customer_input(input: wit::CustomerInput) -> CustomerInput {
         taxvat: input.taxvat,
         gender: input.gender,
         is_subscribed: input.is_subscribed,
-        custom_attributes: input
-            .custom_attributes
-            .into_iter()
-            .map(|a| Attribute {
-                code: a.code,
-                value: a.value,
-            })
-            .collect(),
+        custom_attributes: Some(
+            input
+                .custom_attributes
+                .into_iter()
+                .map(|a| Attribute {
+                    code: a.code,
+                    value: match a.value {
+                        wit::AttributeValue::Text(text) => AttributeValue::Text(text),
+                        wit::AttributeValue::Options(values) => AttributeValue::Options(values),
+                    },
+                })
+                .collect(),
+        ),
         allow_remote_shopping_assistance: input.allow_remote_shopping_assistance,
     }
 }
@@ -265,7 +287,10 @@ fn wit_customer(customer: Customer) -> wit::Customer {
             .into_iter()
             .map(|a| wit::Attribute {
                 code: a.code,
-                value: a.value,
+                value: match a.value {
+                    AttributeValue::Text(text) => wit::AttributeValue::Text(text),
+                    AttributeValue::Options(values) => wit::AttributeValue::Options(values),
+                },
             })
             .collect(),
     }

@@ -12,9 +12,12 @@ pub const OAUTH_ACCESS_TOKEN_SECRET: &str = "oauth_access_token_secret";
 pub const CUSTOMER_TOKEN_SECRET: &str = "customer_token_secret";
 pub const CUSTOMER_TOKEN_LIFETIME_MINUTES: &str = "customer_token_lifetime_minutes";
 pub const PUBLIC_BASE_URL: &str = "public_base_url";
+pub const CUSTOMER_GROUP_ID: &str = "customer_group_id";
+pub const CUSTOMER_PROFILE_ON_LOGIN: &str = "customer_profile_on_login";
+pub const CORS_ALLOWED_ORIGINS: &str = "cors_allowed_origins";
 
 /// Every key, in the order the README's table lists them.
-pub const ALL_KEYS: [&str; 7] = [
+pub const ALL_KEYS: [&str; 10] = [
     OAUTH_CONSUMER_KEY,
     OAUTH_CONSUMER_SECRET,
     OAUTH_ACCESS_TOKEN,
@@ -22,9 +25,62 @@ pub const ALL_KEYS: [&str; 7] = [
     CUSTOMER_TOKEN_SECRET,
     CUSTOMER_TOKEN_LIFETIME_MINUTES,
     PUBLIC_BASE_URL,
+    CUSTOMER_GROUP_ID,
+    CUSTOMER_PROFILE_ON_LOGIN,
+    CORS_ALLOWED_ORIGINS,
 ];
 
+/// What a repeat login does with the input's profile (contract §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileOnLogin {
+    /// The stored customer is returned as it is (Magento's flow).
+    Keep,
+    /// The input's profile fields are written to the stored customer.
+    Update,
+}
+
+/// The origins CORS allows (contract §2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowedOrigins {
+    Any,
+    /// Exact origins (`scheme://host[:port]`, lower-cased); empty allows none.
+    Listed(Vec<String>),
+}
+
+impl AllowedOrigins {
+    pub fn allows(&self, origin: &str) -> bool {
+        match self {
+            AllowedOrigins::Any => true,
+            AllowedOrigins::Listed(origins) => origins
+                .iter()
+                .any(|allowed| allowed.eq_ignore_ascii_case(origin)),
+        }
+    }
+
+    /// Reads `cors_allowed_origins` alone: a preflight needs nothing else.
+    pub fn load(secrets: &dyn Secrets) -> Result<AllowedOrigins, ConfigError> {
+        let Some(text) = optional(secrets, CORS_ALLOWED_ORIGINS)? else {
+            return Ok(AllowedOrigins::Listed(Vec::new()));
+        };
+        if text.trim() == "*" {
+            return Ok(AllowedOrigins::Any);
+        }
+        text.split(',')
+            .map(str::trim)
+            .filter(|origin| !origin.is_empty())
+            .map(parse_base_url)
+            .collect::<Option<Vec<String>>>()
+            .map(AllowedOrigins::Listed)
+            .ok_or(ConfigError::Invalid {
+                key: CORS_ALLOWED_ORIGINS,
+                reason: "must be `*` or a comma-separated list of origins such as https://shop.example.com",
+            })
+    }
+}
+
 const DEFAULT_LIFETIME_MINUTES: u32 = 60;
+/// Magento's "General" customer group.
+const DEFAULT_GROUP_ID: u32 = 1;
 /// One year: a longer-lived login token is almost certainly a configuration mistake.
 const MAX_LIFETIME_MINUTES: u32 = 525_600;
 /// HS256 keys shorter than the hash output weaken the MAC (RFC 7518 §3.2).
@@ -37,6 +93,8 @@ pub struct Config {
     pub customer_token_lifetime_minutes: u32,
     /// `scheme://authority`, lower-cased, no trailing slash.
     pub public_base_url: Option<String>,
+    pub customer_group_id: u32,
+    pub profile_on_login: ProfileOnLogin,
 }
 
 impl fmt::Debug for Config {
@@ -47,6 +105,8 @@ impl fmt::Debug for Config {
                 &self.customer_token_lifetime_minutes,
             )
             .field("public_base_url", &self.public_base_url)
+            .field("customer_group_id", &self.customer_group_id)
+            .field("profile_on_login", &self.profile_on_login)
             .finish_non_exhaustive()
     }
 }
@@ -111,11 +171,33 @@ impl Config {
                 reason: "must be http:// or https:// followed by a host, an optional port and no path",
             })?),
         };
+        let customer_group_id = match optional(secrets, CUSTOMER_GROUP_ID)? {
+            None => DEFAULT_GROUP_ID,
+            Some(text) => text.trim().parse().map_err(|_| ConfigError::Invalid {
+                key: CUSTOMER_GROUP_ID,
+                reason: "must be a whole number (a Commerce customer group id)",
+            })?,
+        };
+        let profile_on_login = match optional(secrets, CUSTOMER_PROFILE_ON_LOGIN)?
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("keep") => ProfileOnLogin::Keep,
+            Some("update") => ProfileOnLogin::Update,
+            Some(_) => {
+                return Err(ConfigError::Invalid {
+                    key: CUSTOMER_PROFILE_ON_LOGIN,
+                    reason: "must be `keep` or `update`",
+                });
+            }
+        };
         Ok(Config {
             credentials,
             customer_token_secret,
             customer_token_lifetime_minutes,
             public_base_url,
+            customer_group_id,
+            profile_on_login,
         })
     }
 
@@ -279,6 +361,56 @@ mod tests {
                 None => assert!(result.is_err(), "{text}"),
             }
         }
+    }
+
+    #[test]
+    fn group_and_profile_policy_have_defaults_and_are_checked() {
+        let config = Config::load(&Map(complete())).unwrap();
+        assert_eq!(config.customer_group_id, 1);
+        assert_eq!(config.profile_on_login, ProfileOnLogin::Keep);
+        let mut values = complete();
+        values.insert(CUSTOMER_GROUP_ID, "4");
+        values.insert(CUSTOMER_PROFILE_ON_LOGIN, "update");
+        let config = Config::load(&Map(values)).unwrap();
+        assert_eq!(config.customer_group_id, 4);
+        assert_eq!(config.profile_on_login, ProfileOnLogin::Update);
+        for (key, bad) in [
+            (CUSTOMER_GROUP_ID, "-1"),
+            (CUSTOMER_GROUP_ID, "general"),
+            (CUSTOMER_PROFILE_ON_LOGIN, "overwrite"),
+        ] {
+            let mut values = complete();
+            values.insert(key, bad);
+            assert!(
+                matches!(Config::load(&Map(values)), Err(ConfigError::Invalid { key: k, .. }) if k == key),
+                "{key}={bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn cors_origins_default_to_none_and_are_parsed() {
+        let none = AllowedOrigins::load(&Map(HashMap::new())).unwrap();
+        assert!(!none.allows("https://shop.example.com"));
+        let any =
+            AllowedOrigins::load(&Map(HashMap::from([(CORS_ALLOWED_ORIGINS, " * ")]))).unwrap();
+        assert!(any.allows("https://anything.example"));
+        let listed = AllowedOrigins::load(&Map(HashMap::from([(
+            CORS_ALLOWED_ORIGINS,
+            "https://Shop.example.com, http://localhost:3000",
+        )])))
+        .unwrap();
+        assert!(listed.allows("https://shop.example.com"));
+        assert!(listed.allows("http://localhost:3000"));
+        assert!(!listed.allows("https://evil.example.com"));
+        assert!(!listed.allows("http://shop.example.com"));
+        assert!(
+            AllowedOrigins::load(&Map(HashMap::from([(
+                CORS_ALLOWED_ORIGINS,
+                "shop.example.com"
+            )])))
+            .is_err()
+        );
     }
 
     #[test]

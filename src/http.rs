@@ -1,12 +1,15 @@
-//! GraphQL over HTTP (contract §2): routing, request decoding and error bodies. Transport only:
-//! the host binding fills `Request` and sends `Response`.
+//! GraphQL over HTTP (contract §2), as Magento's `GraphQl` controller answers it: routing,
+//! request decoding, the Bearer token checked before anything executes, the status of each
+//! outcome, CORS and error bodies. Transport only: the host binding fills `Request` and sends
+//! `Response`.
 
 use serde_json::{Map, Value, json};
 
-use crate::graphql::{self, Transport};
+use crate::config::AllowedOrigins;
+use crate::graphql::{self, Category, Outcome, Transport};
 use crate::oauth::SignedRequest;
 use crate::resolver::RequestResolver;
-use crate::service::Ports;
+use crate::service::{Bearer, Ports, Service, TokenRefusal, log};
 
 pub const GRAPHQL_PATH: &str = "/graphql";
 /// Bodies above this are refused with 413; the binding stops reading one byte past it.
@@ -17,6 +20,18 @@ pub const MAX_QUERY_STRING_BYTES: usize = 32 * 1024;
 /// Names and values of all headers together; a signed request needs well under 2 KiB.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 pub const MAX_HEADER_COUNT: usize = 100;
+
+/// Magento's messages for a refused Bearer token. An unreadable one (malformed, forged,
+/// foreign header) gets `CompositeTokenReader`'s message: it replaces the JWT reader's own.
+pub const TOKEN_UNREADABLE: &str = "Composite reader could not read a token";
+pub const TOKEN_EXPIRED: &str = "Consumer key has expired";
+pub const TOKEN_REVOKED: &str = "User token has been revoked";
+
+const ALLOWED_METHODS: &str = "GET, POST, OPTIONS";
+/// What the drop-ins and Magento's storefront clients send beyond the CORS-safelisted headers.
+const CORS_ALLOWED_HEADERS: &str =
+    "Content-Type, Authorization, Store, X-Requested-With, Content-Currency, X-Magento-Cache-Id";
+const CORS_MAX_AGE_SECONDS: &str = "86400";
 
 /// An HTTP request as the host delivered it.
 #[derive(Debug, Clone, Default)]
@@ -64,6 +79,14 @@ pub struct Response {
 }
 
 impl Response {
+    /// The first header named `name` (lower-case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
     fn json(status: u16, body: &Value) -> Response {
         Response {
             status,
@@ -94,15 +117,24 @@ pub fn handle(request: &Request, ports: Ports<'_>) -> Response {
             &format!("Not found: this service answers at {GRAPHQL_PATH}."),
         );
     }
+    let mut response = respond(request, ports);
+    if let Some(origin) = request.header("origin") {
+        add_cors_headers(&mut response, origin, request.method == "OPTIONS", ports);
+    }
+    response
+}
+
+fn respond(request: &Request, ports: Ports<'_>) -> Response {
     let transport = match request.method.as_str() {
-        "POST" => Transport::Post,
-        "GET" => Transport::Get,
+        "POST" => Some(Transport::Post),
+        "GET" => Some(Transport::Get),
+        "OPTIONS" => None,
         other => {
             let mut response = Response::error(
                 405,
                 &format!("Method {other} is not allowed: use GET or POST."),
             );
-            response.headers.push(("allow", "GET, POST".into()));
+            response.headers.push(("allow", ALLOWED_METHODS.into()));
             return response;
         }
     };
@@ -137,6 +169,122 @@ pub fn handle(request: &Request, ports: Ports<'_>) -> Response {
             &format!("Request body is larger than {MAX_BODY_BYTES} bytes."),
         );
     }
+    let decoded = match transport {
+        Some(transport) => match decode(request, transport) {
+            Ok(decoded) => Some((transport, decoded)),
+            Err(response) => return response,
+        },
+        None => None,
+    };
+    // Magento validates a Bearer token after reading the request and before anything else,
+    // whatever the operation (even a preflight).
+    let bearer = match request.header("authorization").and_then(bearer_token) {
+        None => None,
+        Some(token) => match authenticate(token, ports) {
+            Ok(bearer) => Some(bearer),
+            Err(response) => return response,
+        },
+    };
+    let Some((transport, (graphql_request, form_body))) = decoded else {
+        // A preflight: Magento answers 204 with no body.
+        return Response {
+            status: 204,
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
+    };
+    let signed = SignedRequest {
+        method: &request.method,
+        scheme: &request.scheme,
+        authority: &request.authority,
+        path: &request.path,
+        query: request.query.as_deref(),
+        authorization: request.header("authorization"),
+        form_body,
+    };
+    let mut resolver = RequestResolver::new(ports, signed, bearer);
+    let outcome = graphql::execute(&graphql_request, transport, &mut resolver);
+    Response::json(status(&outcome), outcome.body())
+}
+
+/// The status of an outcome: GraphQL over HTTP for what never executed, then Magento's
+/// `getHttpResponseCode`: the first error's category decides.
+pub fn status(outcome: &Outcome) -> u16 {
+    match outcome {
+        Outcome::SyntaxError(_) => 400,
+        Outcome::MutationOverGet(_) => 405,
+        Outcome::Internal(_) => 500,
+        Outcome::Result { first_category, .. } => match first_category {
+            Some(Category::Authentication) => 401,
+            Some(Category::Authorization) => 403,
+            _ => 200,
+        },
+    }
+}
+
+/// The token of `Bearer <token>` as Magento's `AuthorizationRequestValidator` finds it: the
+/// header split at single spaces must give exactly the scheme (any case) and the token;
+/// anything else is not a Bearer header and the request goes on as a guest's.
+fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.contains(' ')).then_some(token)
+}
+
+/// Checks a Bearer token before execution; a refusal is the whole response (401, no `data`).
+fn authenticate(token: &str, ports: Ports<'_>) -> Result<Bearer, Response> {
+    let refused = |message: &str| {
+        let outcome = graphql::request_error(message, Category::Authentication);
+        Response::json(status(&outcome), outcome.body())
+    };
+    let failed = |error: &dyn std::fmt::Display| {
+        log(format_args!("internal error: {error}"));
+        let outcome = graphql::internal_error();
+        Response::json(status(&outcome), outcome.body())
+    };
+    let service = Service::new(ports).map_err(|error| failed(&error))?;
+    match service.authenticate(token) {
+        Ok(bearer) => Ok(bearer),
+        Err(TokenRefusal::Unreadable) => Err(refused(TOKEN_UNREADABLE)),
+        Err(TokenRefusal::Expired) => Err(refused(TOKEN_EXPIRED)),
+        Err(TokenRefusal::Revoked) => Err(refused(TOKEN_REVOKED)),
+        Err(TokenRefusal::Internal(error)) => Err(failed(&error)),
+    }
+}
+
+/// CORS for an allowed `Origin` (contract §2): the origin itself and `Vary: Origin` on every
+/// answer, and on a preflight what may be sent. Nothing for an origin that is not allowed.
+fn add_cors_headers(response: &mut Response, origin: &str, preflight: bool, ports: Ports<'_>) {
+    let allowed = match AllowedOrigins::load(ports.secrets) {
+        Ok(allowed) => allowed,
+        Err(error) => {
+            log(format_args!("CORS headers left out: {error}"));
+            return;
+        }
+    };
+    if !allowed.allows(origin) {
+        return;
+    }
+    response
+        .headers
+        .push(("access-control-allow-origin", origin.to_owned()));
+    response.headers.push(("vary", "Origin".into()));
+    if preflight {
+        response
+            .headers
+            .push(("access-control-allow-methods", ALLOWED_METHODS.into()));
+        response
+            .headers
+            .push(("access-control-allow-headers", CORS_ALLOWED_HEADERS.into()));
+        response
+            .headers
+            .push(("access-control-max-age", CORS_MAX_AGE_SECONDS.into()));
+    }
+}
+
+type Decoded<'r> = (graphql::Request, Option<&'r [u8]>);
+
+/// The GraphQL request of a GET or POST, and the form body the OAuth signature covers.
+fn decode(request: &Request, transport: Transport) -> Result<Decoded<'_>, Response> {
     let (graphql_request, form_body) = match transport {
         Transport::Get => (from_pairs(query_pairs(request.query.as_deref())), None),
         Transport::Post => match body_kind(request.header("content-type")) {
@@ -157,29 +305,17 @@ pub fn handle(request: &Request, ports: Ports<'_>) -> Response {
                 None,
             ),
             None => {
-                return Response::error(
+                return Err(Response::error(
                     415,
                     "Unsupported Content-Type: send application/json (or application/graphql, or a form).",
-                );
+                ));
             }
         },
     };
-    let graphql_request = match graphql_request {
-        Ok(graphql_request) => graphql_request,
-        Err(message) => return Response::error(400, &message),
-    };
-    let signed = SignedRequest {
-        method: &request.method,
-        scheme: &request.scheme,
-        authority: &request.authority,
-        path: &request.path,
-        query: request.query.as_deref(),
-        authorization: request.header("authorization"),
-        form_body,
-    };
-    let mut resolver = RequestResolver::new(ports, signed);
-    let outcome = graphql::execute(&graphql_request, transport, &mut resolver);
-    Response::json(outcome.status, &outcome.body)
+    match graphql_request {
+        Ok(graphql_request) => Ok((graphql_request, form_body)),
+        Err(message) => Err(Response::error(400, &message)),
+    }
 }
 
 fn body_kind(content_type: Option<&str>) -> Option<BodyKind> {

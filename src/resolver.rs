@@ -1,29 +1,30 @@
-//! The GraphQL root fields, resolved with the service: OAuth for the mutation, the Bearer
-//! token for `Query.customer`, and the error messages and categories of contract §4.
+//! The GraphQL root fields, resolved with the service: OAuth for the exchange, the Bearer
+//! token (already authenticated by `http.rs`) for `customer` and `revokeCustomerToken`, and
+//! the error messages and categories of contract §4.
 
 use serde_json::{Map, Value, json};
 
-use crate::customer::{Attribute, CustomerInput};
-use crate::graphql::{FieldError, ResolveError, Resolver};
+use crate::customer::{Attribute, AttributeValue, CustomerInput};
+use crate::graphql::{Category, FieldError, ResolveError, Resolver};
 use crate::oauth::{Problem, SignedRequest, VerifyError};
-use crate::service::{ExchangeError, Internal, Ports, Service, TokenRefusal, log};
+use crate::service::{Bearer, ExchangeError, Internal, Ports, Service, log};
 
 const NOT_PERMITTED: &str = "You do not have permission to access this resource.";
-const NOT_AUTHORIZED: &str = "The current customer isn't authorized.";
-const EXPIRED: &str = "Consumer key has expired";
+pub const NOT_AUTHORIZED: &str = "The current customer isn't authorized.";
+/// Magento's CreateCustomer resolver's wording for a null or absent `input`.
+const INPUT_REQUIRED: &str = "\"input\" value should be specified";
 
 /// Resolves the root fields of one HTTP request.
 pub struct RequestResolver<'a> {
     ports: Ports<'a>,
     signed: SignedRequest<'a>,
-    bearer: Option<&'a str>,
+    bearer: Option<Bearer>,
 }
 
 impl<'a> RequestResolver<'a> {
-    /// `authorization` is the raw Authorization header; it is an OAuth signature for the
-    /// mutation and a `Bearer` customer token for `Query.customer`.
-    pub fn new(ports: Ports<'a>, signed: SignedRequest<'a>) -> Self {
-        let bearer = signed.authorization.and_then(bearer_token);
+    /// `signed` is the request as the OAuth signature covers it; `bearer` whom its valid
+    /// Bearer token speaks for, if it has one.
+    pub fn new(ports: Ports<'a>, signed: SignedRequest<'a>, bearer: Option<Bearer>) -> Self {
         RequestResolver {
             ports,
             signed,
@@ -34,13 +35,20 @@ impl<'a> RequestResolver<'a> {
     fn service(&self) -> Result<Service<'a>, ResolveError> {
         Service::new(self.ports).map_err(internal)
     }
-}
 
-impl Resolver for RequestResolver<'_> {
-    fn exchange_external_customer_token(
-        &mut self,
-        input: &Map<String, Value>,
-    ) -> Result<Value, ResolveError> {
+    /// The customer of the Bearer token, or Magento's authorization error.
+    fn customer_id(&self) -> Result<u32, ResolveError> {
+        match self.bearer {
+            Some(Bearer::Customer { id }) => Ok(id),
+            None | Some(Bearer::OtherUser) => Err(field_error(
+                NOT_AUTHORIZED.into(),
+                Category::Authorization,
+                Map::new(),
+            )),
+        }
+    }
+
+    fn exchange(&self, args: &Map<String, Value>) -> Result<Value, ResolveError> {
         let service = self.service()?;
         match service.verify_integration(&self.signed) {
             Ok(()) => {}
@@ -53,40 +61,61 @@ impl Resolver for RequestResolver<'_> {
             }
             Err(VerifyError::Store(error)) => return Err(internal(Internal::Store(error))),
         }
-        let input = customer_input(input);
-        match service.exchange(&input) {
+        let Some(Value::Object(input)) = args.get("input") else {
+            return Err(field_error(
+                INPUT_REQUIRED.into(),
+                Category::Input,
+                Map::new(),
+            ));
+        };
+        match service.exchange(&customer_input(input)) {
             Ok(exchanged) => Ok(json!({
-                "customer": exchanged.customer.to_graphql(),
+                "customer": service.view(&exchanged.customer),
                 "token": exchanged.token,
             })),
             Err(ExchangeError::Invalid(invalid)) => {
-                Err(field_error(invalid.0, "graphql-input", Map::new()))
+                Err(field_error(invalid.0, Category::Input, Map::new()))
             }
             Err(ExchangeError::Internal(error)) => Err(internal(error)),
         }
     }
 
-    fn customer(&mut self) -> Result<Value, ResolveError> {
-        let Some(token) = self.bearer else {
-            return Err(field_error(
-                NOT_AUTHORIZED.into(),
-                "graphql-authorization",
-                Map::new(),
-            ));
-        };
-        match self.service()?.customer_for_token(token) {
-            Ok(customer) => Ok(customer.to_graphql()),
-            Err(TokenRefusal::Unauthorized) => Err(field_error(
-                NOT_AUTHORIZED.into(),
-                "graphql-authorization",
+    fn customer(&self) -> Result<Value, ResolveError> {
+        let id = self.customer_id()?;
+        let service = self.service()?;
+        match service.customer(id).map_err(internal)? {
+            Some(customer) => Ok(service.view(&customer)),
+            // Magento's GetCustomer for a token whose customer is gone.
+            None => Err(field_error(
+                format!("Customer with id \"{id}\" does not exist."),
+                Category::NoSuchEntity,
                 Map::new(),
             )),
-            Err(TokenRefusal::Expired) => Err(field_error(
-                EXPIRED.into(),
-                "graphql-authentication",
-                Map::new(),
-            )),
-            Err(TokenRefusal::Internal(error)) => Err(internal(error)),
+        }
+    }
+
+    fn revoke(&self) -> Result<Value, ResolveError> {
+        let id = self.customer_id()?;
+        self.service()?.revoke(id).map_err(internal)?;
+        Ok(json!({"result": true}))
+    }
+}
+
+impl Resolver for RequestResolver<'_> {
+    fn resolve_root(
+        &mut self,
+        field: &str,
+        args: &Map<String, Value>,
+    ) -> Result<Value, ResolveError> {
+        match field {
+            "exchangeExternalCustomerToken" => self.exchange(args),
+            "customer" => self.customer(),
+            "revokeCustomerToken" => self.revoke(),
+            // Validation admits only the schema's root fields.
+            other => {
+                log(format_args!("no resolver for root field `{other}`"));
+                Err(ResolveError::Internal)
+            }
         }
     }
 }
@@ -98,7 +127,7 @@ fn internal(error: Internal) -> ResolveError {
 
 fn field_error(
     message: String,
-    category: &'static str,
+    category: Category,
     extensions: Map<String, Value>,
 ) -> ResolveError {
     ResolveError::Field(FieldError {
@@ -117,15 +146,9 @@ fn refusal(problem: &Problem) -> FieldError {
     }
     FieldError {
         message: NOT_PERMITTED.into(),
-        category: "graphql-authorization",
+        category: Category::Authorization,
         extensions,
     }
-}
-
-/// `Bearer <token>`, scheme case-insensitive (RFC 6750 §2.1).
-fn bearer_token(authorization: &str) -> Option<&str> {
-    let (scheme, token) = authorization.trim().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 /// The coerced `input` argument as the domain's input. Validation has already guaranteed the
@@ -149,17 +172,9 @@ pub fn customer_input(input: &Map<String, Value>) -> CustomerInput {
             items
                 .iter()
                 .filter_map(Value::as_object)
-                .map(|item| Attribute {
-                    code: item
-                        .get("attribute_code")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
-                    value: item.get("value").and_then(Value::as_str).map(str::to_owned),
-                })
+                .filter_map(attribute_input)
                 .collect()
-        })
-        .unwrap_or_default();
+        });
     CustomerInput {
         prefix: text("prefix"),
         firstname: text("firstname").unwrap_or_default(),
@@ -181,17 +196,31 @@ pub fn customer_input(input: &Map<String, Value>) -> CustomerInput {
     }
 }
 
+/// One `AttributeValueInput`: its `selected_options` when given, else its `value`; with
+/// neither it carries nothing and is left out.
+fn attribute_input(item: &Map<String, Value>) -> Option<Attribute> {
+    let code = item
+        .get("attribute_code")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let value = match (item.get("selected_options"), item.get("value")) {
+        (Some(Value::Array(options)), _) => AttributeValue::Options(
+            options
+                .iter()
+                .filter_map(|option| option.get("value").and_then(Value::as_str))
+                .map(str::to_owned)
+                .collect(),
+        ),
+        (_, Some(Value::String(value))) => AttributeValue::Text(value.clone()),
+        _ => return None,
+    };
+    Some(Attribute { code, value })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bearer_tokens_are_found_case_insensitively() {
-        assert_eq!(bearer_token("Bearer abc.def.ghi"), Some("abc.def.ghi"));
-        assert_eq!(bearer_token("bearer   abc "), Some("abc"));
-        assert_eq!(bearer_token("OAuth oauth_token=\"x\""), None);
-        assert_eq!(bearer_token("Bearer"), None);
-    }
 
     #[test]
     fn input_maps_every_field_and_prefers_date_of_birth_over_dob() {
@@ -200,7 +229,12 @@ mod tests {
             "middlename": "J", "prefix": "Ms", "suffix": "Jr", "taxvat": "DE1",
             "gender": 2, "is_subscribed": true, "allow_remote_shopping_assistance": true,
             "dob": "1980-01-01", "date_of_birth": "1990-01-31", "password": "never stored",
-            "custom_attributes": [{"attribute_code": "loyalty", "value": "gold"}, {"attribute_code": "x", "value": null}]
+            "custom_attributes": [
+                {"attribute_code": "loyalty", "value": "gold"},
+                {"attribute_code": "x", "value": null},
+                {"attribute_code": "hobbies", "selected_options": [{"value": "12"}, {"value": "14"}]},
+                null
+            ]
         }});
         let parsed = customer_input(input.as_object().unwrap());
         assert_eq!(parsed.firstname, "Roni");
@@ -209,26 +243,34 @@ mod tests {
         assert_eq!(parsed.gender, Some(2));
         assert_eq!(parsed.is_subscribed, Some(true));
         assert_eq!(parsed.allow_remote_shopping_assistance, Some(true));
-        assert_eq!(parsed.custom_attributes.len(), 2);
-        assert_eq!(parsed.custom_attributes[1].value, None);
+        assert_eq!(
+            parsed.custom_attributes,
+            Some(vec![
+                Attribute {
+                    code: "loyalty".into(),
+                    value: AttributeValue::Text("gold".into())
+                },
+                Attribute {
+                    code: "hobbies".into(),
+                    value: AttributeValue::Options(vec!["12".into(), "14".into()])
+                },
+            ])
+        );
     }
 
     #[test]
     fn dob_is_used_when_date_of_birth_is_absent() {
         let input = json!({"customer": {"firstname": "R", "lastname": "C", "email": "e@x.io", "dob": "1980-01-01"}});
-        assert_eq!(
-            customer_input(input.as_object().unwrap())
-                .date_of_birth
-                .as_deref(),
-            Some("1980-01-01")
-        );
+        let parsed = customer_input(input.as_object().unwrap());
+        assert_eq!(parsed.date_of_birth.as_deref(), Some("1980-01-01"));
+        assert_eq!(parsed.custom_attributes, None);
     }
 
     #[test]
     fn refusal_carries_the_problem_and_absent_names() {
         let error = refusal(&Problem::ParameterAbsent(vec!["oauth_nonce".into()]));
         assert_eq!(error.message, NOT_PERMITTED);
-        assert_eq!(error.category, "graphql-authorization");
+        assert_eq!(error.category, Category::Authorization);
         assert_eq!(error.extensions["oauth_problem"], "parameter_absent");
         assert_eq!(
             error.extensions["oauth_parameters_absent"],

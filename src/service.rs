@@ -1,10 +1,14 @@
 //! The product's operations, independent of transport: exchange a verified profile for a
-//! customer and token, and resolve a token back to its customer.
+//! customer and token, authenticate a token, read its customer, and revoke its tokens.
 
 use std::fmt;
 
-use crate::config::{Config, ConfigError};
-use crate::customer::{Customer, CustomerInput, Customers, InvalidInput, validate};
+use serde_json::Value;
+
+use crate::config::{Config, ConfigError, ProfileOnLogin};
+use crate::customer::{
+    Customer, CustomerInput, Customers, InvalidInput, Revocations, customer_view, validate,
+};
 use crate::oauth::{SignedRequest, Verifier, VerifyError, nonce};
 use crate::ports::{Clock, KeyValue, Secrets, StoreError};
 use crate::token::{self, TokenError, TokenKey};
@@ -52,12 +56,31 @@ impl From<StoreError> for ExchangeError {
     }
 }
 
+/// Why a Bearer token is refused (Magento's `AuthorizationRequestValidator`, contract §4).
 #[derive(Debug)]
 pub enum TokenRefusal {
-    /// Malformed, forged, not a customer's, or its customer no longer exists.
-    Unauthorized,
+    /// Malformed, forged, or with a foreign header.
+    Unreadable,
     Expired,
+    Revoked,
     Internal(Internal),
+}
+
+impl From<StoreError> for TokenRefusal {
+    fn from(error: StoreError) -> Self {
+        TokenRefusal::Internal(Internal::Store(error))
+    }
+}
+
+/// Whom a valid Bearer token speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bearer {
+    Customer {
+        id: u32,
+    },
+    /// A valid token of another Magento user type (admin, integration): authenticated, but
+    /// not a customer.
+    OtherUser,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,35 +131,63 @@ impl<'a> Service<'a> {
         Ok(())
     }
 
-    /// Validates `input`, finds or creates its customer, and issues a token for it.
+    /// Validates `input`, finds or creates its customer (applying the profile of a repeat
+    /// login when so configured), and issues a token for it.
     pub fn exchange(&self, input: &CustomerInput) -> Result<Exchanged, ExchangeError> {
         validate(input).map_err(ExchangeError::Invalid)?;
-        let found = Customers::new(self.ports.store, self.ports.clock).find_or_create(input)?;
+        let customers = Customers::new(self.ports.store, self.ports.clock);
+        let found = customers.find_or_create(input)?;
+        let mut customer = found.customer;
+        if !found.created && self.config.profile_on_login == ProfileOnLogin::Update {
+            let updated = customer.with_profile(input);
+            if updated != customer {
+                customers.save(&updated)?;
+                customer = updated;
+            }
+        }
         let token = token::issue(
             &self.token_key,
-            found.customer.id,
+            customer.id,
             self.ports.clock.now_unix(),
             self.config.token_lifetime_seconds(),
         );
         Ok(Exchanged {
-            customer: found.customer,
+            customer,
             token,
             created: found.created,
         })
     }
 
-    /// The customer a token was issued for.
-    pub fn customer_for_token(&self, token: &str) -> Result<Customer, TokenRefusal> {
+    /// Checks a Bearer token in Magento's order: read (signature, header, claims), expiry,
+    /// revocation. Whether its customer exists is for the operation that needs one.
+    pub fn authenticate(&self, token: &str) -> Result<Bearer, TokenRefusal> {
         let claims = match token::verify(&self.token_key, token, self.ports.clock.now_unix()) {
             Ok(claims) => claims,
             Err(TokenError::Expired) => return Err(TokenRefusal::Expired),
-            Err(_) => return Err(TokenRefusal::Unauthorized),
+            Err(_) => return Err(TokenRefusal::Unreadable),
         };
-        match Customers::new(self.ports.store, self.ports.clock).by_id(claims.uid) {
-            Ok(Some(customer)) => Ok(customer),
-            Ok(None) => Err(TokenRefusal::Unauthorized),
-            Err(error) => Err(TokenRefusal::Internal(Internal::Store(error))),
+        if !claims.is_customer() {
+            return Ok(Bearer::OtherUser);
         }
+        if Revocations::new(self.ports.store).is_revoked(claims.uid, claims.iat)? {
+            return Err(TokenRefusal::Revoked);
+        }
+        Ok(Bearer::Customer { id: claims.uid })
+    }
+
+    /// The customer with `id`, if it exists.
+    pub fn customer(&self, id: u32) -> Result<Option<Customer>, Internal> {
+        Ok(Customers::new(self.ports.store, self.ports.clock).by_id(id)?)
+    }
+
+    /// Revokes every token of customer `id` issued up to now.
+    pub fn revoke(&self, id: u32) -> Result<(), Internal> {
+        Ok(Revocations::new(self.ports.store).revoke(id, self.ports.clock.now_unix())?)
+    }
+
+    /// The GraphQL `Customer` object of `customer` in this store's configuration.
+    pub fn view(&self, customer: &Customer) -> Value {
+        customer_view(customer, self.config.customer_group_id)
     }
 }
 

@@ -23,8 +23,16 @@ pub const MAX_TOKEN_BYTES: usize = 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Claims {
     pub uid: u32,
+    /// Magento's user type (`utypid`): 3 for customers, 2 admins, 1 integrations.
+    pub user_type: i64,
     pub iat: i64,
     pub exp: i64,
+}
+
+impl Claims {
+    pub fn is_customer(&self) -> bool {
+        self.user_type == CUSTOMER_USER_TYPE
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,8 +42,6 @@ pub enum TokenError {
     /// The header is not Magento's (`kid` "1", `alg` "HS256").
     UnsupportedHeader,
     BadSignature,
-    /// Signed by us but for another kind of user.
-    NotACustomer,
     Expired,
 }
 
@@ -73,8 +79,9 @@ pub fn issue(key: &TokenKey, uid: u32, now: i64, lifetime_seconds: i64) -> Strin
     token
 }
 
-/// Checks signature, header, user type and expiry. That the customer still exists is the
-/// caller's check.
+/// Reads the token as Magento's `JwtUserToken\Model\Reader` does (signature, header, claims),
+/// then checks its expiry as `ExpirationValidator` does. The user type, revocation and that
+/// the customer still exists are the caller's checks.
 pub fn verify(key: &TokenKey, token: &str, now: i64) -> Result<Claims, TokenError> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(TokenError::Malformed);
@@ -107,14 +114,16 @@ pub fn verify(key: &TokenKey, token: &str, now: i64) -> Result<Claims, TokenErro
     else {
         return Err(TokenError::Malformed);
     };
-    if user_type != CUSTOMER_USER_TYPE {
-        return Err(TokenError::NotACustomer);
-    }
     let uid = u32::try_from(uid).map_err(|_| TokenError::Malformed)?;
     if exp <= now {
         return Err(TokenError::Expired);
     }
-    Ok(Claims { uid, iat, exp })
+    Ok(Claims {
+        uid,
+        user_type,
+        iat,
+        exp,
+    })
 }
 
 fn decode_json(part: &str) -> Result<serde_json::Map<String, Value>, TokenError> {
@@ -163,6 +172,7 @@ mod tests {
             claims,
             Claims {
                 uid: 42,
+                user_type: 3,
                 iat: 1_000,
                 exp: 1_060
             }
@@ -206,7 +216,7 @@ mod tests {
     }
 
     #[test]
-    fn refuses_foreign_headers_and_user_types() {
+    fn refuses_foreign_headers_and_reads_other_user_types() {
         let payload = r#"{"uid":1,"utypid":3,"iat":0,"exp":99}"#;
         for header in [
             r#"{"kid":"2","alg":"HS256"}"#,
@@ -219,10 +229,9 @@ mod tests {
             );
         }
         let admin = r#"{"uid":1,"utypid":2,"iat":0,"exp":99}"#;
-        assert_eq!(
-            verify(&key(), &sign_raw(HEADER, admin), 1),
-            Err(TokenError::NotACustomer)
-        );
+        let claims = verify(&key(), &sign_raw(HEADER, admin), 1).unwrap();
+        assert!(!claims.is_customer());
+        assert_eq!(claims.user_type, 2);
         let negative = r#"{"uid":-1,"utypid":3,"iat":0,"exp":99}"#;
         assert_eq!(
             verify(&key(), &sign_raw(HEADER, negative), 1),

@@ -52,6 +52,7 @@ pub use secrets::SecretMap;
 /// The typed `commerce:customer-token/exchange` interface, as the host sees it.
 pub mod exchange {
     pub use crate::runtime::bindings::exchange::{
-        Attribute, ConfirmationStatus, Customer, CustomerInput, Error, ExchangeOutput,
+        Attribute, AttributeValue, ConfirmationStatus, Customer, CustomerInput, Error,
+        ExchangeOutput,
     };
 }

@@ -54,6 +54,18 @@ pub const CONFIG_KEYS: &[ConfigKey] = &[
         name: "public_base_url",
         required: false,
     },
+    ConfigKey {
+        name: "customer_group_id",
+        required: false,
+    },
+    ConfigKey {
+        name: "customer_profile_on_login",
+        required: false,
+    },
+    ConfigKey {
+        name: "cors_allowed_origins",
+        required: false,
+    },
 ];
 
 /// A failure to read an env file.

@@ -1,10 +1,16 @@
-//! Customers: the model, input validation and race-free storage.
+//! Customers: the model, its stored record and GraphQL view, input validation, race-free
+//! storage and token revocation.
 
 mod email;
 pub mod model;
+pub mod record;
 pub mod repository;
+pub mod revocation;
 pub mod validate;
+pub mod view;
 
-pub use model::{Attribute, ConfirmationStatus, Customer, CustomerInput};
+pub use model::{Attribute, AttributeValue, ConfirmationStatus, Customer, CustomerInput};
 pub use repository::{Customers, Found};
+pub use revocation::Revocations;
 pub use validate::{InvalidInput, validate};
+pub use view::customer_view;

@@ -1,15 +1,28 @@
-//! The customer as the API and the store see it.
+//! The customer: the one model of its fields. The stored record (`record.rs`) and the GraphQL
+//! view (`view.rs`) are both derived from it, so a field is added here (plus the schema).
 
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
 
-/// One entry of `custom_attributes`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One entry of `custom_attributes`: a plain value, or the selected options of a select or
+/// multi-select attribute (Magento's `AttributeValue` and `AttributeSelectedOptions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attribute {
     pub code: String,
-    pub value: Option<String>,
+    #[serde(flatten)]
+    pub value: AttributeValue,
 }
 
-/// `CustomerCreateInput`, after GraphQL coercion (`dob` already folded into `date_of_birth`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AttributeValue {
+    #[serde(rename = "value")]
+    Text(String),
+    /// The option values, in the order given.
+    #[serde(rename = "selected_options")]
+    Options(Vec<String>),
+}
+
+/// `CustomerCreateInput`, after GraphQL coercion (`dob` already folded into `date_of_birth`,
+/// attributes without a value or options left out).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CustomerInput {
     pub prefix: Option<String>,
@@ -22,165 +35,118 @@ pub struct CustomerInput {
     pub taxvat: Option<String>,
     pub gender: Option<i32>,
     pub is_subscribed: Option<bool>,
-    pub custom_attributes: Vec<Attribute>,
+    /// `None` when the input has no `custom_attributes` at all.
+    pub custom_attributes: Option<Vec<Attribute>>,
     pub allow_remote_shopping_assistance: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ConfirmationStatus {
     AccountConfirmed,
     AccountConfirmationNotRequired,
 }
 
-impl ConfirmationStatus {
-    pub fn as_graphql(self) -> &'static str {
-        match self {
-            ConfirmationStatus::AccountConfirmed => "ACCOUNT_CONFIRMED",
-            ConfirmationStatus::AccountConfirmationNotRequired => {
-                "ACCOUNT_CONFIRMATION_NOT_REQUIRED"
-            }
-        }
-    }
-
-    fn from_graphql(name: &str) -> Option<Self> {
-        match name {
-            "ACCOUNT_CONFIRMED" => Some(ConfirmationStatus::AccountConfirmed),
-            "ACCOUNT_CONFIRMATION_NOT_REQUIRED" => {
-                Some(ConfirmationStatus::AccountConfirmationNotRequired)
-            }
-            _ => None,
-        }
-    }
-}
-
-/// A stored customer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A stored customer. Field names are the schema's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Customer {
     pub id: u32,
     pub email: String,
     pub firstname: String,
+    #[serde(default)]
     pub middlename: Option<String>,
     pub lastname: String,
+    #[serde(default)]
     pub prefix: Option<String>,
+    #[serde(default)]
     pub suffix: Option<String>,
+    #[serde(default)]
     pub gender: Option<i32>,
+    #[serde(default)]
     pub date_of_birth: Option<String>,
+    #[serde(default)]
     pub taxvat: Option<String>,
+    #[serde(default)]
     pub is_subscribed: bool,
     /// `YYYY-MM-DD HH:MM:SS`, UTC.
     pub created_at: String,
     pub confirmation_status: ConfirmationStatus,
+    #[serde(default)]
     pub allow_remote_shopping_assistance: bool,
+    #[serde(default)]
     pub custom_attributes: Vec<Attribute>,
 }
 
-/// The version written into every record, so later versions can migrate old ones.
-pub const RECORD_FORMAT: u64 = 1;
-
 impl Customer {
-    /// Every field by its schema name, with `extra` members first.
-    fn fields(&self, extra: &[(&str, Value)]) -> Map<String, Value> {
-        let attributes: Vec<Value> = self
-            .custom_attributes
-            .iter()
-            .map(|a| json!({"code": a.code, "value": a.value}))
-            .collect();
-        let mut fields: Map<String, Value> = extra
-            .iter()
-            .map(|(name, value)| ((*name).to_owned(), value.clone()))
-            .collect();
-        for (name, value) in [
-            ("id", json!(self.id)),
-            ("email", json!(self.email)),
-            ("firstname", json!(self.firstname)),
-            ("middlename", json!(self.middlename)),
-            ("lastname", json!(self.lastname)),
-            ("prefix", json!(self.prefix)),
-            ("suffix", json!(self.suffix)),
-            ("gender", json!(self.gender)),
-            ("date_of_birth", json!(self.date_of_birth)),
-            ("taxvat", json!(self.taxvat)),
-            ("is_subscribed", json!(self.is_subscribed)),
-            ("created_at", json!(self.created_at)),
-            (
-                "confirmation_status",
-                json!(self.confirmation_status.as_graphql()),
-            ),
-            (
-                "allow_remote_shopping_assistance",
-                json!(self.allow_remote_shopping_assistance),
-            ),
-            ("custom_attributes", Value::Array(attributes)),
+    /// A new customer `id` from validated `input`, created at `created_at`.
+    pub fn new(id: u32, input: &CustomerInput, created_at: String) -> Customer {
+        Customer {
+            id,
+            email: input.email.trim().to_owned(),
+            firstname: input.firstname.clone(),
+            middlename: input.middlename.clone(),
+            lastname: input.lastname.clone(),
+            prefix: input.prefix.clone(),
+            suffix: input.suffix.clone(),
+            gender: input.gender,
+            date_of_birth: input.date_of_birth.clone(),
+            taxvat: input.taxvat.clone(),
+            is_subscribed: input.is_subscribed.unwrap_or(false),
+            created_at,
+            confirmation_status: ConfirmationStatus::AccountConfirmationNotRequired,
+            allow_remote_shopping_assistance: input
+                .allow_remote_shopping_assistance
+                .unwrap_or(false),
+            custom_attributes: input.custom_attributes.clone().unwrap_or_default(),
+        }
+    }
+
+    /// The profile of a repeat login applied (`customer_profile_on_login = update`, contract
+    /// §7): names always, every other profile field where the input gives it, custom
+    /// attributes by code. The id, email, creation time and status never change.
+    pub fn with_profile(&self, input: &CustomerInput) -> Customer {
+        let mut updated = self.clone();
+        updated.firstname = input.firstname.clone();
+        updated.lastname = input.lastname.clone();
+        for (field, given) in [
+            (&mut updated.middlename, &input.middlename),
+            (&mut updated.prefix, &input.prefix),
+            (&mut updated.suffix, &input.suffix),
+            (&mut updated.date_of_birth, &input.date_of_birth),
+            (&mut updated.taxvat, &input.taxvat),
         ] {
-            fields.insert(name.to_owned(), value);
+            if given.is_some() {
+                field.clone_from(given);
+            }
         }
-        fields
-    }
-
-    /// The GraphQL `Customer` object: every field by its schema name (`dob` mirrors
-    /// `date_of_birth`).
-    pub fn to_graphql(&self) -> Value {
-        Value::Object(self.fields(&[("dob", json!(self.date_of_birth))]))
-    }
-
-    /// The stored JSON record, with its format version.
-    pub fn to_record(&self) -> Vec<u8> {
-        Value::Object(self.fields(&[("format", json!(RECORD_FORMAT))]))
-            .to_string()
-            .into_bytes()
-    }
-
-    /// Reads a stored record; `None` when it is not a record this version understands.
-    pub fn from_record(bytes: &[u8]) -> Option<Customer> {
-        let value: Value = serde_json::from_slice(bytes).ok()?;
-        let record = value.as_object()?;
-        if record.get("format")?.as_u64()? != RECORD_FORMAT {
-            return None;
+        if input.gender.is_some() {
+            updated.gender = input.gender;
         }
-        let text = |name: &str| record.get(name).and_then(Value::as_str).map(str::to_owned);
-        let flag = |name: &str| record.get(name).and_then(Value::as_bool).unwrap_or(false);
-        let custom_attributes = match record.get("custom_attributes") {
-            Some(Value::Array(items)) => items.iter().filter_map(attribute_from_json).collect(),
-            _ => Vec::new(),
-        };
-        Some(Customer {
-            id: u32::try_from(record.get("id")?.as_u64()?).ok()?,
-            email: text("email")?,
-            firstname: text("firstname")?,
-            middlename: text("middlename"),
-            lastname: text("lastname")?,
-            prefix: text("prefix"),
-            suffix: text("suffix"),
-            gender: record
-                .get("gender")
-                .and_then(Value::as_i64)
-                .and_then(|g| i32::try_from(g).ok()),
-            date_of_birth: text("date_of_birth"),
-            taxvat: text("taxvat"),
-            is_subscribed: flag("is_subscribed"),
-            created_at: text("created_at")?,
-            confirmation_status: ConfirmationStatus::from_graphql(
-                record.get("confirmation_status")?.as_str()?,
-            )?,
-            allow_remote_shopping_assistance: flag("allow_remote_shopping_assistance"),
-            custom_attributes,
-        })
+        if let Some(subscribed) = input.is_subscribed {
+            updated.is_subscribed = subscribed;
+        }
+        if let Some(allowed) = input.allow_remote_shopping_assistance {
+            updated.allow_remote_shopping_assistance = allowed;
+        }
+        for attribute in input.custom_attributes.iter().flatten() {
+            match updated
+                .custom_attributes
+                .iter_mut()
+                .find(|stored| stored.code == attribute.code)
+            {
+                Some(stored) => stored.value = attribute.value.clone(),
+                None => updated.custom_attributes.push(attribute.clone()),
+            }
+        }
+        updated
     }
-}
-
-fn attribute_from_json(item: &Value) -> Option<Attribute> {
-    let item: &Map<String, Value> = item.as_object()?;
-    Some(Attribute {
-        code: item.get("code")?.as_str()?.to_owned(),
-        value: item.get("value").and_then(Value::as_str).map(str::to_owned),
-    })
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn sample() -> Customer {
+    pub fn sample() -> Customer {
         Customer {
             id: 6,
             email: "Roni_Cost@example.com".into(),
@@ -196,42 +162,59 @@ mod tests {
             created_at: "2025-05-29 06:17:01".into(),
             confirmation_status: ConfirmationStatus::AccountConfirmationNotRequired,
             allow_remote_shopping_assistance: false,
-            custom_attributes: vec![Attribute {
-                code: "loyalty".into(),
-                value: Some("gold".into()),
-            }],
+            custom_attributes: vec![
+                Attribute {
+                    code: "loyalty".into(),
+                    value: AttributeValue::Text("gold".into()),
+                },
+                Attribute {
+                    code: "hobbies".into(),
+                    value: AttributeValue::Options(vec!["12".into(), "14".into()]),
+                },
+            ],
         }
     }
 
     #[test]
-    fn record_round_trips() {
-        let customer = sample();
-        assert_eq!(Customer::from_record(&customer.to_record()), Some(customer));
-    }
-
-    #[test]
-    fn record_carries_its_format_version() {
-        let record: Value = serde_json::from_slice(&sample().to_record()).unwrap();
-        assert_eq!(record["format"], json!(1));
-    }
-
-    #[test]
-    fn unknown_format_or_garbage_is_not_a_record() {
-        assert_eq!(Customer::from_record(b"{\"format\":2,\"id\":1}"), None);
-        assert_eq!(Customer::from_record(b"not json"), None);
-        assert_eq!(Customer::from_record(b"[]"), None);
-    }
-
-    #[test]
-    fn graphql_view_names_fields_as_the_schema_does() {
-        let view = sample().to_graphql();
+    fn a_profile_update_changes_given_fields_and_keeps_the_rest() {
+        let stored = sample();
+        let input = CustomerInput {
+            firstname: "Rona".into(),
+            lastname: "Costa".into(),
+            email: "other@example.com".into(),
+            taxvat: Some("DE1".into()),
+            is_subscribed: Some(false),
+            custom_attributes: Some(vec![
+                Attribute {
+                    code: "loyalty".into(),
+                    value: AttributeValue::Text("platinum".into()),
+                },
+                Attribute {
+                    code: "new".into(),
+                    value: AttributeValue::Text("x".into()),
+                },
+            ]),
+            ..CustomerInput::default()
+        };
+        let updated = stored.with_profile(&input);
+        assert_eq!(updated.firstname, "Rona");
+        assert_eq!(updated.lastname, "Costa");
+        assert_eq!(updated.email, "Roni_Cost@example.com");
+        assert_eq!(updated.id, 6);
+        assert_eq!(updated.created_at, stored.created_at);
+        assert_eq!(updated.prefix.as_deref(), Some("Ms"));
+        assert_eq!(updated.taxvat.as_deref(), Some("DE1"));
+        assert!(!updated.is_subscribed);
+        assert_eq!(updated.gender, Some(2));
+        let codes: Vec<&str> = updated
+            .custom_attributes
+            .iter()
+            .map(|a| a.code.as_str())
+            .collect();
+        assert_eq!(codes, ["loyalty", "hobbies", "new"]);
         assert_eq!(
-            view["confirmation_status"],
-            "ACCOUNT_CONFIRMATION_NOT_REQUIRED"
+            updated.custom_attributes[0].value,
+            AttributeValue::Text("platinum".into())
         );
-        assert_eq!(view["dob"], "1990-01-31");
-        assert_eq!(view["date_of_birth"], "1990-01-31");
-        assert_eq!(view["custom_attributes"][0]["code"], "loyalty");
-        assert_eq!(view["middlename"], Value::Null);
     }
 }

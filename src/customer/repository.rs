@@ -1,7 +1,7 @@
 //! Customers in key-value storage, created race-free on `increment` alone (contract §7, §9).
 //!
 //! Keys (emails are hashed so that keys are short and safe on every backend):
-//! - `customer:{id}`: the record (JSON, see `model`).
+//! - `customer:{id}`: the record (JSON, see `record`).
 //! - `customer-next-id`: counter handing out ids.
 //! - `customer-email:{h}`: the id for the email with hash `h`, as decimal text.
 //! - `customer-email-gen:{h}` / `customer-email-claim:{h}:{g}`: counters; the caller whose
@@ -22,7 +22,8 @@
 
 use sha2::{Digest, Sha256};
 
-use super::model::{ConfirmationStatus, Customer, CustomerInput};
+use super::model::{Customer, CustomerInput};
+use super::record;
 use crate::ports::{Clock, KeyValue, StoreError};
 
 const NEXT_ID_KEY: &str = "customer-next-id";
@@ -60,6 +61,13 @@ impl<'a> Customers<'a> {
             None => Ok(None),
             Some(bytes) => parse(id, &bytes).map(Some),
         }
+    }
+
+    /// Writes an existing customer's changed record (one `set`: a reader sees the old record
+    /// or the new one, never a mix).
+    pub fn save(&self, customer: &Customer) -> Result<(), StoreError> {
+        self.store
+            .set(&record_key(customer.id), &record::encode(customer))
     }
 
     /// Finds the customer by email (trimmed, case-insensitive) or creates it from `input`,
@@ -119,8 +127,9 @@ impl<'a> Customers<'a> {
                 created: false,
             });
         }
-        let customer = new_customer(id, input, self.clock.now_unix());
-        self.store.set(&record_key(id), &customer.to_record())?;
+        let customer = Customer::new(id, input, format_utc(self.clock.now_unix()));
+        self.store
+            .set(&record_key(id), &record::encode(&customer))?;
         Ok(Found {
             customer,
             created: true,
@@ -175,7 +184,7 @@ fn record_key(id: u32) -> String {
 }
 
 fn parse(id: u32, bytes: &[u8]) -> Result<Customer, StoreError> {
-    Customer::from_record(bytes)
+    record::decode(bytes)
         .filter(|customer| customer.id == id)
         .ok_or_else(|| StoreError(format!("unreadable record `customer:{id}`")))
 }
@@ -185,26 +194,6 @@ fn email_hash(email: &str) -> String {
     let normalized = email.trim().to_lowercase();
     let digest = Sha256::digest(normalized.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn new_customer(id: u32, input: &CustomerInput, now: i64) -> Customer {
-    Customer {
-        id,
-        email: input.email.trim().to_owned(),
-        firstname: input.firstname.clone(),
-        middlename: input.middlename.clone(),
-        lastname: input.lastname.clone(),
-        prefix: input.prefix.clone(),
-        suffix: input.suffix.clone(),
-        gender: input.gender,
-        date_of_birth: input.date_of_birth.clone(),
-        taxvat: input.taxvat.clone(),
-        is_subscribed: input.is_subscribed.unwrap_or(false),
-        created_at: format_utc(now),
-        confirmation_status: ConfirmationStatus::AccountConfirmationNotRequired,
-        allow_remote_shopping_assistance: input.allow_remote_shopping_assistance.unwrap_or(false),
-        custom_attributes: input.custom_attributes.clone(),
-    }
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in UTC, from Unix seconds (Howard Hinnant's days-to-civil algorithm;
@@ -234,6 +223,7 @@ mod tests {
     use std::cell::Cell;
 
     use super::*;
+    use crate::customer::ConfirmationStatus;
     use crate::memory::{FailingStore, MemoryStore};
 
     struct TestClock {

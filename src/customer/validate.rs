@@ -2,7 +2,7 @@
 //! Magento has one (contract §4).
 
 use super::email::is_valid_email;
-use super::model::CustomerInput;
+use super::model::{AttributeValue, CustomerInput};
 
 /// Longest value Magento's varchar customer columns hold.
 const MAX_TEXT_CHARS: usize = 255;
@@ -53,20 +53,33 @@ pub fn validate(input: &CustomerInput) -> Result<(), InvalidInput> {
             "Date of Birth \"{date}\" is not a valid date: use YYYY-MM-DD."
         )));
     }
-    if input.custom_attributes.len() > MAX_CUSTOM_ATTRIBUTES {
+    let attributes = input.custom_attributes.as_deref().unwrap_or_default();
+    if attributes.len() > MAX_CUSTOM_ATTRIBUTES {
         return Err(InvalidInput(format!(
             "At most {MAX_CUSTOM_ATTRIBUTES} custom attributes are accepted."
         )));
     }
-    for attribute in &input.custom_attributes {
+    for attribute in attributes {
         if attribute.code.trim().is_empty() {
             return Err(InvalidInput(
                 "\"attribute_code\" is a required value.".into(),
             ));
         }
         bounded_text(&attribute.code, "attribute_code", MAX_TEXT_CHARS)?;
-        if let Some(value) = &attribute.value {
-            bounded_text(value, "Custom attribute value", MAX_ATTRIBUTE_VALUE_CHARS)?;
+        match &attribute.value {
+            AttributeValue::Text(value) => {
+                bounded_text(value, "Custom attribute value", MAX_ATTRIBUTE_VALUE_CHARS)?;
+            }
+            AttributeValue::Options(values) => {
+                if values.len() > MAX_CUSTOM_ATTRIBUTES {
+                    return Err(InvalidInput(format!(
+                        "At most {MAX_CUSTOM_ATTRIBUTES} selected options are accepted per attribute."
+                    )));
+                }
+                for value in values {
+                    bounded_text(value, "Custom attribute option", MAX_TEXT_CHARS)?;
+                }
+            }
         }
     }
     Ok(())
@@ -307,23 +320,34 @@ mod tests {
         let many = (0..65)
             .map(|i| Attribute {
                 code: format!("c{i}"),
-                value: None,
+                value: AttributeValue::Text("v".into()),
             })
             .collect();
         assert!(
             validate(&CustomerInput {
-                custom_attributes: many,
+                custom_attributes: Some(many),
                 ..roni()
             })
             .is_err()
         );
         let blank = vec![Attribute {
             code: " ".into(),
-            value: None,
+            value: AttributeValue::Options(vec!["1".into()]),
         }];
         assert!(
             validate(&CustomerInput {
-                custom_attributes: blank,
+                custom_attributes: Some(blank),
+                ..roni()
+            })
+            .is_err()
+        );
+        let long_option = vec![Attribute {
+            code: "c".into(),
+            value: AttributeValue::Options(vec!["x".repeat(256)]),
+        }];
+        assert!(
+            validate(&CustomerInput {
+                custom_attributes: Some(long_option),
                 ..roni()
             })
             .is_err()

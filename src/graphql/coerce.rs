@@ -191,7 +191,7 @@ fn coerce_input_value(
                     Err(errors)
                 }
             }
-            TypeKind::Object(_) => Err(coercion_error(
+            TypeKind::Object(..) | TypeKind::Interface(..) => Err(coercion_error(
                 format!("Expected type \"{}\".", named.name),
                 path,
                 value,
@@ -354,7 +354,7 @@ pub fn value_from_ast(
                 Some(Value::Object(coerced))
             }
             TypeKind::Scalar(_) | TypeKind::Enum(_) => parse_literal(named, node).ok(),
-            TypeKind::Object(_) => None,
+            TypeKind::Object(..) | TypeKind::Interface(..) => None,
         },
         Ty::NonNull(_) => None,
     }
@@ -528,8 +528,9 @@ mod tests {
         assert_eq!(
             messages(variables(MUTATION, raw)),
             vec![
-                "Variable \"$input\" got invalid value 5 at \"input.customer.lastname\"; String cannot represent a non string value: 5",
+                // In the order of the type's fields: `email` before `lastname`.
                 "Variable \"$input\" got invalid value {\"firstname\":\"A\",\"lastname\":5,\"xyz\":1,\"emial\":\"x\\/y\"} at \"input.customer\"; Field CustomerCreateInput.email of required type String! was not provided.",
+                "Variable \"$input\" got invalid value 5 at \"input.customer.lastname\"; String cannot represent a non string value: 5",
                 "Variable \"$input\" got invalid value {\"firstname\":\"A\",\"lastname\":5,\"xyz\":1,\"emial\":\"x\\/y\"} at \"input.customer\"; Field \"xyz\" is not defined by type CustomerCreateInput.",
                 "Variable \"$input\" got invalid value {\"firstname\":\"A\",\"lastname\":5,\"xyz\":1,\"emial\":\"x\\/y\"} at \"input.customer\"; Field \"emial\" is not defined by type CustomerCreateInput. Did you mean \"email\"?",
             ]
@@ -543,8 +544,9 @@ mod tests {
         assert_eq!(
             messages(variables(MUTATION, raw)),
             vec![
-                "Variable \"$input\" got invalid value 1.5 at \"input.customer.gender\"; Int cannot represent non-integer value: 1.5",
+                // In the order of the type's fields: `custom_attributes` before `gender`.
                 "Variable \"$input\" got invalid value {\"value\":\"v\"} at \"input.customer.custom_attributes[1]\"; Field AttributeValueInput.attribute_code of required type String! was not provided.",
+                "Variable \"$input\" got invalid value 1.5 at \"input.customer.gender\"; Int cannot represent non-integer value: 1.5",
             ]
         );
     }
@@ -615,13 +617,42 @@ mod tests {
 
     #[test]
     fn a_null_variable_for_a_non_null_argument_is_a_field_error() {
-        let query = "mutation ($i: ExchangeExternalCustomerTokenInput = {customer: {firstname: \"A\", lastname: \"B\", email: \"e\"}}) { exchangeExternalCustomerToken(input: $i) { token } }";
+        let query = "query ($b: Boolean = true) { customer @include(if: $b) { email } }";
+        let document = parse(query).unwrap();
+        let Definition::Operation(operation) = &document.definitions[0] else {
+            panic!()
+        };
+        let Selection::Field(field) = &operation.selection_set.selections[0] else {
+            panic!()
+        };
+        let directive = &field.directives[0];
+        let Value::Object(variables) = json!({"b": null}) else {
+            panic!()
+        };
         assert_eq!(
-            first_field_arguments(query, json!({"i": null})),
+            argument_values(
+                crate::graphql::schema::directive("include").unwrap().args,
+                &directive.arguments,
+                &variables,
+                directive.loc,
+            ),
             Err((
-                "Argument \"input\" of non-null type \"ExchangeExternalCustomerTokenInput!\" must not be null.".into(),
-                110
+                "Argument \"if\" of non-null type \"Boolean!\" must not be null.".into(),
+                38
             ))
+        );
+    }
+
+    #[test]
+    fn a_null_input_is_an_argument_like_any_other() {
+        let query = "mutation ($i: ExchangeExternalCustomerTokenInput) { exchangeExternalCustomerToken(input: $i) { token } }";
+        assert_eq!(
+            Value::Object(first_field_arguments(query, json!({"i": null})).unwrap()),
+            json!({"input": null})
+        );
+        assert_eq!(
+            Value::Object(first_field_arguments(query, json!({})).unwrap()),
+            json!({})
         );
     }
 }

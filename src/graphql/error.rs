@@ -4,10 +4,36 @@
 
 use serde_json::{Map, Value};
 
-/// Category of every error the GraphQL engine itself raises (syntax, validation, variables).
-pub const CATEGORY_GRAPHQL: &str = "graphql";
-/// Category of an error whose cause must not be shown to the client.
-pub const CATEGORY_INTERNAL: &str = "internal";
+/// Magento's `extensions.category`: what kind of failure an error is. The first error's
+/// category decides the HTTP status (`http.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    /// Every error the GraphQL engine itself raises (syntax, validation, variables).
+    Graphql,
+    /// The input is well-typed but not acceptable (`GraphQlInputException`).
+    Input,
+    /// The caller may not do this (`GraphQlAuthorizationException`).
+    Authorization,
+    /// The caller's credentials are unusable (`GraphQlAuthenticationException`).
+    Authentication,
+    /// What the request names does not exist (`GraphQlNoSuchEntityException`).
+    NoSuchEntity,
+    /// The cause must not be shown to the client.
+    Internal,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Graphql => "graphql",
+            Category::Input => "graphql-input",
+            Category::Authorization => "graphql-authorization",
+            Category::Authentication => "graphql-authentication",
+            Category::NoSuchEntity => "graphql-no-such-entity",
+            Category::Internal => "internal",
+        }
+    }
+}
 /// graphql-php's message for an error that is not safe to show (`FormattedError`).
 pub const INTERNAL_ERROR_MESSAGE: &str = "Internal server error";
 
@@ -29,7 +55,7 @@ pub struct GraphQLError {
     pub message: String,
     pub locations: Vec<Location>,
     pub path: Vec<PathSegment>,
-    pub category: &'static str,
+    pub category: Category,
     /// Extension members emitted after `category`.
     pub extensions: Map<String, Value>,
 }
@@ -41,7 +67,7 @@ impl GraphQLError {
             message: message.into(),
             locations,
             path: Vec::new(),
-            category: CATEGORY_GRAPHQL,
+            category: Category::Graphql,
             extensions: Map::new(),
         }
     }
@@ -77,7 +103,7 @@ impl GraphQLError {
         let mut extensions = Map::new();
         extensions.insert(
             "category".to_owned(),
-            Value::String(self.category.to_owned()),
+            Value::String(self.category.as_str().to_owned()),
         );
         for (key, value) in &self.extensions {
             if key != "category" {

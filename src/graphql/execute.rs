@@ -13,7 +13,7 @@ use super::ast::{
     SelectionSet,
 };
 use super::coerce::argument_values;
-use super::error::{CATEGORY_INTERNAL, GraphQLError, INTERNAL_ERROR_MESSAGE, PathSegment};
+use super::error::{Category, GraphQLError, INTERNAL_ERROR_MESSAGE, PathSegment};
 use super::introspection::{self, Introspected};
 use super::scalars::serialize;
 use super::schema::{self, FieldDef, NamedType, Ty};
@@ -73,8 +73,7 @@ pub fn execute_operation(
         lines,
         resolver,
         errors: Vec::new(),
-        customer: None,
-        exchange: None,
+        root_outcomes: HashMap::new(),
     };
     let root = match operation.kind {
         OperationKind::Query => schema::query_type(),
@@ -116,9 +115,8 @@ struct Execution<'a, 'x> {
     lines: &'x LineIndex<'x>,
     resolver: &'x mut dyn Resolver,
     errors: Vec<GraphQLError>,
-    /// Each root resolver runs at most once; its outcome serves every alias.
-    customer: Option<Result<Rc<Value>, ResolveError>>,
-    exchange: Option<Result<Rc<Value>, ResolveError>>,
+    /// Each root field is resolved at most once; its outcome serves every alias.
+    root_outcomes: HashMap<&'static str, Result<Rc<Value>, ResolveError>>,
 }
 
 impl<'a> Execution<'a, '_> {
@@ -136,7 +134,7 @@ impl<'a> Execution<'a, '_> {
     fn internal_field_error(&self, nodes: &[&Field], path: &[PathSegment]) -> Failure {
         let offsets: Vec<usize> = nodes.iter().map(|node| node.loc).collect();
         let mut error = self.located(INTERNAL_ERROR_MESSAGE.to_owned(), &offsets, path);
-        error.category = CATEGORY_INTERNAL;
+        error.category = Category::Internal;
         Failure::Field(Box::new(error))
     }
 
@@ -182,10 +180,9 @@ impl<'a> Execution<'a, '_> {
                         if !self.should_include(&inline.directives)? {
                             continue;
                         }
-                        let matches = inline
-                            .type_condition
-                            .as_ref()
-                            .is_none_or(|condition| condition.value == runtime_type.name);
+                        let matches = inline.type_condition.as_ref().is_none_or(|condition| {
+                            condition_matches(&condition.value, runtime_type)
+                        });
                         if matches {
                             stack.push(inline.selection_set.selections.iter());
                         }
@@ -201,7 +198,7 @@ impl<'a> Execution<'a, '_> {
                         let Some(fragment) = self.fragments.get(name) else {
                             continue;
                         };
-                        if fragment.type_condition.value == runtime_type.name {
+                        if condition_matches(&fragment.type_condition.value, runtime_type) {
                             stack.push(fragment.selection_set.selections.iter());
                         }
                     }
@@ -322,9 +319,15 @@ impl<'a> Execution<'a, '_> {
             return Ok(Resolved::Owned(Value::String(parent_type.name.to_owned())));
         }
         match parent {
-            Parent::Json(object) => Ok(object
-                .get(definition.name)
-                .map_or(Resolved::Null, Resolved::Json)),
+            Parent::Json(object) => match definition.compute {
+                Some(compute) => {
+                    let args = self.arguments(definition, node, path)?;
+                    Ok(Resolved::Shared(Rc::new(compute(object, &args))))
+                }
+                None => Ok(object
+                    .get(definition.name)
+                    .map_or(Resolved::Null, Resolved::Json)),
+            },
             Parent::Intro(source) => {
                 let args = self.arguments(definition, node, path)?;
                 Ok(introspection::resolve(source, definition.name, &args))
@@ -341,36 +344,18 @@ impl<'a> Execution<'a, '_> {
                         Resolved::Intro(Introspected::Type(Ty::Named(named)))
                     }))
                 }
-                "customer" => {
-                    let outcome = match &self.customer {
+                name => {
+                    let outcome = match self.root_outcomes.get(name) {
                         Some(outcome) => outcome.clone(),
                         None => {
-                            let outcome = self.resolver.customer().map(Rc::new);
-                            self.customer = Some(outcome.clone());
+                            let args = self.arguments(definition, node, path)?;
+                            let outcome = self.resolver.resolve_root(name, &args).map(Rc::new);
+                            self.root_outcomes.insert(definition.name, outcome.clone());
                             outcome
                         }
                     };
                     self.root_outcome(outcome, nodes, path)
                 }
-                "exchangeExternalCustomerToken" => {
-                    let args = self.arguments(definition, node, path)?;
-                    let outcome = match &self.exchange {
-                        Some(outcome) => outcome.clone(),
-                        None => {
-                            let Some(Value::Object(input)) = args.get("input") else {
-                                return Err(self.internal_field_error(nodes, path));
-                            };
-                            let outcome = self
-                                .resolver
-                                .exchange_external_customer_token(input)
-                                .map(Rc::new);
-                            self.exchange = Some(outcome.clone());
-                            outcome
-                        }
-                    };
-                    self.root_outcome(outcome, nodes, path)
-                }
-                _ => Ok(Resolved::Null),
             },
         }
     }
@@ -447,7 +432,14 @@ impl<'a> Execution<'a, '_> {
                     .and_then(|value| serialize(named, value))
                     .ok_or_else(|| self.internal_field_error(nodes, path))
             }
-            Ty::Named(object_type) => {
+            Ty::Named(declared) => {
+                let object_type = match resolved {
+                    Resolved::Json(Value::Object(object)) if declared.is_abstract() => {
+                        runtime_type(declared, object)
+                            .ok_or_else(|| self.internal_field_error(nodes, path))?
+                    }
+                    _ => declared,
+                };
                 let parent = match resolved {
                     Resolved::Json(Value::Object(object)) => Parent::Json(object),
                     Resolved::Intro(source) if source.object_type().same(object_type) => {
@@ -470,5 +462,28 @@ impl<'a> Execution<'a, '_> {
             }
             Ty::NonNull(_) => Err(self.internal_field_error(nodes, path)),
         }
+    }
+}
+
+/// `doesFragmentConditionMatch`: the condition names the object's type or an interface of it.
+fn condition_matches(condition: &str, runtime_type: &NamedType) -> bool {
+    condition == runtime_type.name
+        || schema::named_type(condition)
+            .is_some_and(|named| named.is_abstract() && named.is_possible_type(runtime_type))
+}
+
+/// `resolveType` of an interface: the object names its type in `__typename` (the product's
+/// views do), or the interface has a single implementation.
+fn runtime_type(
+    abstract_type: &'static NamedType,
+    object: &Map<String, Value>,
+) -> Option<&'static NamedType> {
+    let possible = abstract_type.possible_types();
+    match object.get("__typename") {
+        Some(Value::String(name)) => possible.iter().copied().find(|ty| ty.name == name),
+        _ => match possible {
+            [only] => Some(*only),
+            _ => None,
+        },
     }
 }

@@ -143,7 +143,8 @@ fn resolve_type(ty: &Ty, field: &str, args: &Map<String, Value>) -> Resolved<'st
                 (Ty::List(_), _) => "LIST",
                 (Ty::NonNull(_), _) => "NON_NULL",
                 (_, Some(TypeKind::Scalar(_))) => "SCALAR",
-                (_, Some(TypeKind::Object(_))) => "OBJECT",
+                (_, Some(TypeKind::Object(..))) => "OBJECT",
+                (_, Some(TypeKind::Interface(..))) => "INTERFACE",
                 (_, Some(TypeKind::Enum(_))) => "ENUM",
                 (_, Some(TypeKind::InputObject(_))) => "INPUT_OBJECT",
                 (_, None) => return Resolved::Null,
@@ -153,7 +154,7 @@ fn resolve_type(ty: &Ty, field: &str, args: &Map<String, Value>) -> Resolved<'st
         "name" => text(named.map(|named| named.name)),
         "description" => text(named.and_then(|named| named.description)),
         "fields" => match named {
-            Some(named) if named.is_object() => {
+            Some(named) if named.is_composite() => {
                 let include = include_deprecated(args);
                 list(
                     named
@@ -166,7 +167,15 @@ fn resolve_type(ty: &Ty, field: &str, args: &Map<String, Value>) -> Resolved<'st
             _ => Resolved::Null,
         },
         "interfaces" => match named {
-            Some(named) if named.is_object() => Resolved::List(Vec::new()),
+            Some(named) if named.is_composite() => list(named.interfaces().iter(), |interface| {
+                Introspected::Type(Ty::Named(interface))
+            }),
+            _ => Resolved::Null,
+        },
+        "possibleTypes" => match named {
+            Some(named) if named.is_abstract() => list(named.possible_types().iter(), |possible| {
+                Introspected::Type(Ty::Named(possible))
+            }),
             _ => Resolved::Null,
         },
         "enumValues" => match named {
@@ -196,7 +205,7 @@ fn resolve_type(ty: &Ty, field: &str, args: &Map<String, Value>) -> Resolved<'st
             Some(named) if named.is_input_object() => flag(false),
             _ => Resolved::Null,
         },
-        // specifiedByURL (no scalar has one), possibleTypes (no abstract types)
+        // specifiedByURL (no scalar has one)
         _ => Resolved::Null,
     }
 }

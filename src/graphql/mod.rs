@@ -4,12 +4,15 @@
 //!
 //! A request goes through, in order:
 //! 1. `depth_guard`: a linear scan that refuses over-nested documents before anything recurses;
-//! 2. `parser` (with `lexer`): syntax errors are HTTP 400;
-//! 3. over GET, a mutation is refused with HTTP 405;
-//! 4. `validation`: our size limits, then graphql-php's rules, then ours; errors are HTTP 200
-//!    with no `data`;
+//! 2. `parser` (with `lexer`): a syntax error ends the request;
+//! 3. over GET, a mutation is refused;
+//! 4. `validation`: our size limits, then graphql-php's rules, then ours; errors mean no `data`;
 //! 5. `operation` and `coerce`: choosing the operation and coercing its variables; errors as in 4;
-//! 6. `execute` (with `introspection`): the two root fields call the [`Resolver`].
+//! 6. `execute` (with `introspection`): the root fields call the [`Resolver`].
+//!
+//! The engine answers with an [`Outcome`]; the HTTP status is the transport's decision.
+//! The schema is `schema.rs` (the type system, built-ins and introspection types) and
+//! `commerce.rs` (the product's types).
 //!
 //! Nothing here panics on input, and every recursion is bounded by the limits in `limits.rs`.
 //!
@@ -22,6 +25,7 @@ use serde_json::{Map, Value};
 
 mod ast;
 mod coerce;
+mod commerce;
 mod depth_guard;
 mod error;
 mod execute;
@@ -44,8 +48,8 @@ mod visit;
 mod tests;
 
 use ast::OperationKind;
-use error::{CATEGORY_INTERNAL, GraphQLError, INTERNAL_ERROR_MESSAGE, errors_body};
-use execute::Outcome;
+pub use error::Category;
+use error::{GraphQLError, INTERNAL_ERROR_MESSAGE, errors_body};
 use source::LineIndex;
 
 /// One GraphQL request as received over HTTP.
@@ -67,8 +71,7 @@ pub enum Transport {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldError {
     pub message: String,
-    /// e.g. "graphql-input", "graphql-authorization"
-    pub category: &'static str,
+    pub category: Category,
     /// Extra extension members, emitted after "category".
     pub extensions: Map<String, Value>,
 }
@@ -81,33 +84,55 @@ pub enum ResolveError {
     Internal,
 }
 
-/// The two root fields that do real work; everything else (typename, introspection, field
-/// selection, fragments, directives) is the engine's.
+/// The root fields: everything else (typename, introspection, field selection, fragments,
+/// directives) is the engine's.
 pub trait Resolver {
-    /// Mutation.exchangeExternalCustomerToken. `input` is the fully coerced `input` argument
-    /// (an object `{"customer": {...}}` holding only the fields that were provided, values
-    /// already coerced: Int as JSON integer, Boolean, String, lists, null where given as null).
-    /// Returns `{"customer": <Customer object>, "token": "..."}`.
-    fn exchange_external_customer_token(
+    /// The root field `field` of the query or mutation type with its coerced arguments (only
+    /// those provided, values coerced: Int as a JSON integer, lists, null where given as null).
+    /// Called at most once per field per request: every alias shares the outcome.
+    ///
+    /// Objects are returned as JSON with every field by its schema name; an object of an
+    /// interface type names its type in `__typename`. Fields with a `compute` function in the
+    /// schema are computed from the object.
+    fn resolve_root(
         &mut self,
-        input: &Map<String, Value>,
+        field: &str,
+        args: &Map<String, Value>,
     ) -> Result<Value, ResolveError>;
-    /// Query.customer. Returns a Customer object (or Value::Null).
-    fn customer(&mut self) -> Result<Value, ResolveError>;
 }
 
-/// A Customer object is a JSON object holding EVERY field of the schema's `Customer` type by
-/// its schema name (id, email, firstname, ..., custom_attributes as [{"code","value"}],
-/// confirmation_status as the enum name string). The engine selects from it.
-pub struct Response {
-    pub status: u16,
-    pub body: Value,
+/// How a request ended, for the transport to answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The document is not GraphQL (GraphQL over HTTP: 400).
+    SyntaxError(Value),
+    /// A mutation sent over GET (GraphQL over HTTP: 405).
+    MutationOverGet(Value),
+    /// Validated and (unless validation failed) executed: `{"data"?, "errors"?}`, with the
+    /// category of the first error, if any.
+    Result {
+        body: Value,
+        first_category: Option<Category>,
+    },
+    /// A storage or configuration failure; details went to the log.
+    Internal(Value),
+}
+
+impl Outcome {
+    pub fn body(&self) -> &Value {
+        match self {
+            Outcome::SyntaxError(body)
+            | Outcome::MutationOverGet(body)
+            | Outcome::Internal(body)
+            | Outcome::Result { body, .. } => body,
+        }
+    }
 }
 
 /// The message for a mutation sent over GET (GraphQL over HTTP: 405).
 const MUTATION_OVER_GET: &str = "Can only perform a mutation operation from a POST request.";
 
-pub fn execute(request: &Request, transport: Transport, resolver: &mut dyn Resolver) -> Response {
+pub fn execute(request: &Request, transport: Transport, resolver: &mut dyn Resolver) -> Outcome {
     let source = request.query.as_str();
     let lines = LineIndex::new(source);
 
@@ -119,7 +144,7 @@ pub fn execute(request: &Request, transport: Transport, resolver: &mut dyn Resol
                 syntax_error.message(),
                 vec![lines.location(syntax_error.offset)],
             );
-            return errors_response(400, &[error]);
+            return Outcome::SyntaxError(errors_body(&[error]));
         }
     };
 
@@ -129,12 +154,15 @@ pub fn execute(request: &Request, transport: Transport, resolver: &mut dyn Resol
         && selection_error.is_none()
         && operation.is_some_and(|operation| operation.kind == OperationKind::Mutation)
     {
-        return errors_response(405, &[GraphQLError::new(MUTATION_OVER_GET, Vec::new())]);
+        return Outcome::MutationOverGet(errors_body(&[GraphQLError::new(
+            MUTATION_OVER_GET,
+            Vec::new(),
+        )]));
     }
 
     let validation_errors = validation::validate(&document, &lines);
     if !validation_errors.is_empty() {
-        return errors_response(200, &validation_errors);
+        return result_with_errors(&validation_errors);
     }
 
     let mut errors: Vec<GraphQLError> = selection_error
@@ -153,12 +181,12 @@ pub fn execute(request: &Request, transport: Transport, resolver: &mut dyn Resol
         }
     });
     let (Some(operation), Some(variables), true) = (operation, variables, errors.is_empty()) else {
-        return errors_response(200, &errors);
+        return result_with_errors(&errors);
     };
 
     match execute::execute_operation(&document, operation, &variables, &lines, resolver) {
-        Outcome::Internal => internal_error_response(),
-        Outcome::Completed { data, errors } => {
+        execute::Outcome::Internal => internal_error(),
+        execute::Outcome::Completed { data, errors } => {
             let mut body = Map::new();
             if !errors.is_empty() {
                 body.insert(
@@ -169,23 +197,32 @@ pub fn execute(request: &Request, transport: Transport, resolver: &mut dyn Resol
             if let Some(data) = data {
                 body.insert("data".to_owned(), Value::Object(data));
             }
-            Response {
-                status: 200,
+            Outcome::Result {
                 body: Value::Object(body),
+                first_category: errors.first().map(|error| error.category),
             }
         }
     }
 }
 
-fn errors_response(status: u16, errors: &[GraphQLError]) -> Response {
-    Response {
-        status,
+fn result_with_errors(errors: &[GraphQLError]) -> Outcome {
+    Outcome::Result {
         body: errors_body(errors),
+        first_category: errors.first().map(|error| error.category),
     }
 }
 
-fn internal_error_response() -> Response {
+/// `{"errors":[{"message":"Internal server error","extensions":{"category":"internal"}}]}`
+pub fn internal_error() -> Outcome {
     let mut error = GraphQLError::new(INTERNAL_ERROR_MESSAGE, Vec::new());
-    error.category = CATEGORY_INTERNAL;
-    errors_response(500, &[error])
+    error.category = Category::Internal;
+    Outcome::Internal(errors_body(&[error]))
+}
+
+/// A whole-request error outside execution (e.g. a refused Bearer token): one error with
+/// `category` and no `data`.
+pub fn request_error(message: &str, category: Category) -> Outcome {
+    let mut error = GraphQLError::new(message, Vec::new());
+    error.category = category;
+    result_with_errors(&[error])
 }

@@ -4,7 +4,9 @@
 
 use std::fmt;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+pub use super::commerce::*;
 
 // ----- definitions -----
 
@@ -64,7 +66,13 @@ pub struct FieldDef {
     pub args: &'static [InputValueDef],
     pub ty: TypeRef,
     pub deprecation_reason: Option<&'static str>,
+    /// For a field whose value depends on its arguments: computes it from the parent object
+    /// and the coerced arguments. Other fields are read from the parent object by name.
+    pub compute: Option<ComputeField>,
 }
+
+/// See [`FieldDef::compute`].
+pub type ComputeField = fn(&Map<String, Value>, &Map<String, Value>) -> Value;
 
 #[derive(Debug)]
 pub struct EnumValueDef {
@@ -85,7 +93,10 @@ pub enum ScalarKind {
 #[derive(Debug)]
 pub enum TypeKind {
     Scalar(ScalarKind),
-    Object(&'static [FieldDef]),
+    /// Its fields and the interfaces it implements.
+    Object(&'static [FieldDef], &'static [&'static NamedType]),
+    /// Its fields and the object types that implement it.
+    Interface(&'static [FieldDef], &'static [&'static NamedType]),
     Enum(&'static [EnumValueDef]),
     InputObject(&'static [InputValueDef]),
 }
@@ -100,8 +111,47 @@ pub struct NamedType {
 impl NamedType {
     pub fn fields(&self) -> &'static [FieldDef] {
         match self.kind {
-            TypeKind::Object(fields) => fields,
+            TypeKind::Object(fields, _) | TypeKind::Interface(fields, _) => fields,
             _ => &[],
+        }
+    }
+
+    /// The interfaces an object type implements.
+    pub fn interfaces(&self) -> &'static [&'static NamedType] {
+        match self.kind {
+            TypeKind::Object(_, interfaces) => interfaces,
+            _ => &[],
+        }
+    }
+
+    /// The object types an interface stands for.
+    pub fn possible_types(&self) -> &'static [&'static NamedType] {
+        match self.kind {
+            TypeKind::Interface(_, possible) => possible,
+            _ => &[],
+        }
+    }
+
+    /// `Schema::isSubType`: `object` is one of this abstract type's possible types.
+    pub fn is_possible_type(&self, object: &NamedType) -> bool {
+        self.possible_types()
+            .iter()
+            .any(|possible| possible.same(object))
+    }
+
+    /// `TypeComparators::doTypesOverlap`: some object could be of both composite types.
+    pub fn overlaps(&self, other: &NamedType) -> bool {
+        if self.same(other) {
+            return true;
+        }
+        match (self.is_abstract(), other.is_abstract()) {
+            (true, true) => self
+                .possible_types()
+                .iter()
+                .any(|possible| other.is_possible_type(possible)),
+            (true, false) => self.is_possible_type(other),
+            (false, true) => other.is_possible_type(self),
+            (false, false) => false,
         }
     }
 
@@ -124,7 +174,12 @@ impl NamedType {
     }
 
     pub fn is_object(&self) -> bool {
-        matches!(self.kind, TypeKind::Object(_))
+        matches!(self.kind, TypeKind::Object(..))
+    }
+
+    /// Interfaces (the schema has no unions).
+    pub fn is_abstract(&self) -> bool {
+        matches!(self.kind, TypeKind::Interface(..))
     }
 
     pub fn is_input_object(&self) -> bool {
@@ -136,13 +191,13 @@ impl NamedType {
         matches!(self.kind, TypeKind::Scalar(_) | TypeKind::Enum(_))
     }
 
-    /// Objects (the schema has no interfaces or unions).
+    /// Objects and interfaces.
     pub fn is_composite(&self) -> bool {
-        self.is_object()
+        self.is_object() || self.is_abstract()
     }
 
     pub fn is_input_type(&self) -> bool {
-        !self.is_object()
+        !self.is_composite()
     }
 
     pub fn is_output_type(&self) -> bool {
@@ -215,7 +270,7 @@ impl Ty {
         self.named().is_input_type()
     }
 
-    /// `TypeComparators::isTypeSubTypeOf` for a schema without abstract types.
+    /// `TypeComparators::isTypeSubTypeOf`.
     pub fn is_sub_type_of(&self, super_type: &Ty) -> bool {
         if self == super_type {
             return true;
@@ -225,6 +280,7 @@ impl Ty {
             (_, Ty::NonNull(_)) => false,
             (Ty::NonNull(sub), sup) => sub.is_sub_type_of(sup),
             (Ty::List(sub), Ty::List(sup)) => sub.is_sub_type_of(sup),
+            (Ty::Named(sub), Ty::Named(sup)) => sup.is_abstract() && sup.is_possible_type(sub),
             _ => false,
         }
     }
@@ -271,31 +327,37 @@ pub fn field_definition(parent: &NamedType, name: &str) -> Option<&'static Field
 
 // ----- shorthands for the tables -----
 
-const fn named(ty: &'static NamedType) -> TypeRef {
+pub(super) const fn named(ty: &'static NamedType) -> TypeRef {
     TypeRef::Named(ty)
 }
 
-const fn field(name: &'static str, description: &'static str, ty: TypeRef) -> FieldDef {
+pub(super) const fn field(name: &'static str, description: &'static str, ty: TypeRef) -> FieldDef {
     FieldDef {
         name,
         description: Some(description),
         args: &[],
         ty,
         deprecation_reason: None,
+        compute: None,
     }
 }
 
-const fn bare_field(name: &'static str, ty: TypeRef) -> FieldDef {
+pub(super) const fn bare_field(name: &'static str, ty: TypeRef) -> FieldDef {
     FieldDef {
         name,
         description: None,
         args: &[],
         ty,
         deprecation_reason: None,
+        compute: None,
     }
 }
 
-const fn input(name: &'static str, description: &'static str, ty: TypeRef) -> InputValueDef {
+pub(super) const fn input(
+    name: &'static str,
+    description: &'static str,
+    ty: TypeRef,
+) -> InputValueDef {
     InputValueDef {
         name,
         description: Some(description),
@@ -313,267 +375,6 @@ const INCLUDE_DEPRECATED: [InputValueDef; 1] = [InputValueDef {
     default_value: Some(DefaultValue::Boolean(false)),
     deprecation_reason: None,
 }];
-
-const DOB_DEPRECATION: &str = "Use `date_of_birth` instead.";
-
-// ----- the contract's types (§3) -----
-
-pub static QUERY: NamedType = NamedType {
-    name: "Query",
-    description: None,
-    kind: TypeKind::Object(&[field(
-        "customer",
-        "The customer identified by the customer token sent as `Authorization: Bearer`.",
-        named(&CUSTOMER),
-    )]),
-};
-
-pub static MUTATION: NamedType = NamedType {
-    name: "Mutation",
-    description: None,
-    kind: TypeKind::Object(&[FieldDef {
-        name: "exchangeExternalCustomerToken",
-        description: Some(
-            "Finds the customer by email, or creates one, and returns a customer token for them. \
-             Only an authorized integration may call it.",
-        ),
-        args: &[input(
-            "input",
-            "The customer as the external identity provider verified it.",
-            TypeRef::NonNull(&TypeRef::Named(&EXCHANGE_INPUT)),
-        )],
-        ty: named(&EXCHANGE_OUTPUT),
-        deprecation_reason: None,
-    }]),
-};
-
-pub static EXCHANGE_INPUT: NamedType = NamedType {
-    name: "ExchangeExternalCustomerTokenInput",
-    description: Some("Contains the customer to exchange for a customer token."),
-    kind: TypeKind::InputObject(&[input(
-        "customer",
-        "The customer's details.",
-        TypeRef::NonNull(&TypeRef::Named(&CUSTOMER_CREATE_INPUT)),
-    )]),
-};
-
-pub static EXCHANGE_OUTPUT: NamedType = NamedType {
-    name: "ExchangeExternalCustomerTokenOutput",
-    description: Some("Contains the customer and their customer token."),
-    kind: TypeKind::Object(&[
-        field(
-            "customer",
-            "The customer that was found or created.",
-            TypeRef::NonNull(&TypeRef::Named(&CUSTOMER)),
-        ),
-        field(
-            "token",
-            "The customer token (a JWT) to send as `Authorization: Bearer`.",
-            TypeRef::NonNull(&TypeRef::Named(&STRING)),
-        ),
-    ]),
-};
-
-pub static CUSTOMER_CREATE_INPUT: NamedType = NamedType {
-    name: "CustomerCreateInput",
-    description: Some("An input object for creating a customer."),
-    kind: TypeKind::InputObject(&[
-        input(
-            "prefix",
-            "An honorific, such as Dr., Mr., or Mrs.",
-            named(&STRING),
-        ),
-        input(
-            "firstname",
-            "The customer's first name.",
-            TypeRef::NonNull(&TypeRef::Named(&STRING)),
-        ),
-        input("middlename", "The customer's middle name.", named(&STRING)),
-        input(
-            "lastname",
-            "The customer's family name.",
-            TypeRef::NonNull(&TypeRef::Named(&STRING)),
-        ),
-        input(
-            "suffix",
-            "A value such as Sr., Jr., or III.",
-            named(&STRING),
-        ),
-        input(
-            "email",
-            "The customer's email address.",
-            TypeRef::NonNull(&TypeRef::Named(&STRING)),
-        ),
-        InputValueDef {
-            name: "dob",
-            description: Some("The customer's date of birth."),
-            ty: named(&STRING),
-            default_value: None,
-            deprecation_reason: Some(DOB_DEPRECATION),
-        },
-        input(
-            "date_of_birth",
-            "The customer's date of birth (YYYY-MM-DD).",
-            named(&STRING),
-        ),
-        input(
-            "taxvat",
-            "The customer's Tax/VAT number (for corporate customers).",
-            named(&STRING),
-        ),
-        input(
-            "gender",
-            "The customer's gender: 1 male, 2 female, 3 not specified.",
-            named(&INT),
-        ),
-        input(
-            "password",
-            "Accepted for compatibility; never stored (there is no password login at the edge).",
-            named(&STRING),
-        ),
-        input(
-            "is_subscribed",
-            "Indicates whether the customer is subscribed to the newsletter.",
-            named(&BOOLEAN),
-        ),
-        input(
-            "custom_attributes",
-            "The customer's custom attributes.",
-            TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(&ATTRIBUTE_VALUE_INPUT))),
-        ),
-        input(
-            "allow_remote_shopping_assistance",
-            "Indicates whether the customer allows remote shopping assistance.",
-            named(&BOOLEAN),
-        ),
-    ]),
-};
-
-pub static ATTRIBUTE_VALUE_INPUT: NamedType = NamedType {
-    name: "AttributeValueInput",
-    description: Some("Specifies the value of a custom attribute."),
-    kind: TypeKind::InputObject(&[
-        input(
-            "attribute_code",
-            "The code of the attribute.",
-            TypeRef::NonNull(&TypeRef::Named(&STRING)),
-        ),
-        input(
-            "value",
-            "The value assigned to the attribute.",
-            named(&STRING),
-        ),
-    ]),
-};
-
-pub static CUSTOMER: NamedType = NamedType {
-    name: "Customer",
-    description: Some("Defines the customer name and other details."),
-    kind: TypeKind::Object(&[
-        FieldDef {
-            name: "id",
-            description: Some("The ID assigned to the customer."),
-            args: &[],
-            ty: named(&INT),
-            deprecation_reason: Some("The customer token identifies the customer."),
-        },
-        field("email", "The customer's email address.", named(&STRING)),
-        field("firstname", "The customer's first name.", named(&STRING)),
-        field("middlename", "The customer's middle name.", named(&STRING)),
-        field("lastname", "The customer's family name.", named(&STRING)),
-        field(
-            "prefix",
-            "An honorific, such as Dr., Mr., or Mrs.",
-            named(&STRING),
-        ),
-        field(
-            "suffix",
-            "A value such as Sr., Jr., or III.",
-            named(&STRING),
-        ),
-        field(
-            "gender",
-            "The customer's gender: 1 male, 2 female, 3 not specified.",
-            named(&INT),
-        ),
-        field(
-            "date_of_birth",
-            "The customer's date of birth (YYYY-MM-DD).",
-            named(&STRING),
-        ),
-        FieldDef {
-            name: "dob",
-            description: Some("The customer's date of birth."),
-            args: &[],
-            ty: named(&STRING),
-            deprecation_reason: Some(DOB_DEPRECATION),
-        },
-        field(
-            "taxvat",
-            "The customer's Tax/VAT number (for corporate customers).",
-            named(&STRING),
-        ),
-        field(
-            "is_subscribed",
-            "Indicates whether the customer is subscribed to the newsletter.",
-            named(&BOOLEAN),
-        ),
-        field(
-            "created_at",
-            "When the account was created: \"YYYY-MM-DD HH:MM:SS\", UTC.",
-            named(&STRING),
-        ),
-        field(
-            "confirmation_status",
-            "The customer's account confirmation status.",
-            TypeRef::NonNull(&TypeRef::Named(&CONFIRMATION_STATUS_ENUM)),
-        ),
-        field(
-            "allow_remote_shopping_assistance",
-            "Indicates whether the customer allows remote shopping assistance.",
-            TypeRef::NonNull(&TypeRef::Named(&BOOLEAN)),
-        ),
-        field(
-            "custom_attributes",
-            "The customer's custom attributes.",
-            TypeRef::List(&TypeRef::Named(&ATTRIBUTE_VALUE)),
-        ),
-    ]),
-};
-
-pub static ATTRIBUTE_VALUE: NamedType = NamedType {
-    name: "AttributeValue",
-    description: Some("A custom attribute's code and value."),
-    kind: TypeKind::Object(&[
-        field(
-            "code",
-            "The attribute code.",
-            TypeRef::NonNull(&TypeRef::Named(&STRING)),
-        ),
-        field(
-            "value",
-            "The value assigned to the attribute.",
-            named(&STRING),
-        ),
-    ]),
-};
-
-pub static CONFIRMATION_STATUS_ENUM: NamedType = NamedType {
-    name: "ConfirmationStatusEnum",
-    description: Some("The account confirmation statuses."),
-    kind: TypeKind::Enum(&[
-        EnumValueDef {
-            name: "ACCOUNT_CONFIRMED",
-            description: Some("The account is confirmed."),
-            deprecation_reason: None,
-        },
-        EnumValueDef {
-            name: "ACCOUNT_CONFIRMATION_NOT_REQUIRED",
-            description: Some("The account needs no confirmation."),
-            deprecation_reason: None,
-        },
-    ]),
-};
 
 // ----- built-in scalars (descriptions as graphql-php has them) -----
 
@@ -633,38 +434,41 @@ pub static SCHEMA_TYPE: NamedType = NamedType {
          types and directives on the server, as well as the entry points for query, mutation, \
          and subscription operations.",
     ),
-    kind: TypeKind::Object(&[
-        bare_field("description", named(&STRING)),
-        field(
-            "types",
-            "A list of all types supported by this server.",
-            TypeRef::NonNull(&TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(
-                &TYPE_TYPE,
-            )))),
-        ),
-        field(
-            "queryType",
-            "The type that query operations will be rooted at.",
-            TypeRef::NonNull(&TypeRef::Named(&TYPE_TYPE)),
-        ),
-        field(
-            "mutationType",
-            "If this server supports mutation, the type that mutation operations will be rooted at.",
-            named(&TYPE_TYPE),
-        ),
-        field(
-            "subscriptionType",
-            "If this server support subscription, the type that subscription operations will be rooted at.",
-            named(&TYPE_TYPE),
-        ),
-        field(
-            "directives",
-            "A list of all directives supported by this server.",
-            TypeRef::NonNull(&TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(
-                &DIRECTIVE_TYPE,
-            )))),
-        ),
-    ]),
+    kind: TypeKind::Object(
+        &[
+            bare_field("description", named(&STRING)),
+            field(
+                "types",
+                "A list of all types supported by this server.",
+                TypeRef::NonNull(&TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(
+                    &TYPE_TYPE,
+                )))),
+            ),
+            field(
+                "queryType",
+                "The type that query operations will be rooted at.",
+                TypeRef::NonNull(&TypeRef::Named(&TYPE_TYPE)),
+            ),
+            field(
+                "mutationType",
+                "If this server supports mutation, the type that mutation operations will be rooted at.",
+                named(&TYPE_TYPE),
+            ),
+            field(
+                "subscriptionType",
+                "If this server support subscription, the type that subscription operations will be rooted at.",
+                named(&TYPE_TYPE),
+            ),
+            field(
+                "directives",
+                "A list of all directives supported by this server.",
+                TypeRef::NonNull(&TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(
+                    &DIRECTIVE_TYPE,
+                )))),
+            ),
+        ],
+        &[],
+    ),
 };
 
 pub static TYPE_TYPE: NamedType = NamedType {
@@ -678,43 +482,49 @@ pub static TYPE_TYPE: NamedType = NamedType {
          Abstract types, Union and Interface, provide the Object types possible at runtime. List \
          and NonNull types compose other types.",
     ),
-    kind: TypeKind::Object(&[
-        bare_field("kind", TypeRef::NonNull(&TypeRef::Named(&TYPE_KIND_ENUM))),
-        bare_field("name", named(&STRING)),
-        bare_field("description", named(&STRING)),
-        bare_field("specifiedByURL", named(&STRING)),
-        FieldDef {
-            name: "fields",
-            description: None,
-            args: &INCLUDE_DEPRECATED,
-            ty: TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(&FIELD_TYPE))),
-            deprecation_reason: None,
-        },
-        bare_field(
-            "interfaces",
-            TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(&TYPE_TYPE))),
-        ),
-        bare_field(
-            "possibleTypes",
-            TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(&TYPE_TYPE))),
-        ),
-        FieldDef {
-            name: "enumValues",
-            description: None,
-            args: &INCLUDE_DEPRECATED,
-            ty: TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(&ENUM_VALUE_TYPE))),
-            deprecation_reason: None,
-        },
-        FieldDef {
-            name: "inputFields",
-            description: None,
-            args: &INCLUDE_DEPRECATED,
-            ty: TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(&INPUT_VALUE_TYPE))),
-            deprecation_reason: None,
-        },
-        bare_field("ofType", named(&TYPE_TYPE)),
-        bare_field("isOneOf", named(&BOOLEAN)),
-    ]),
+    kind: TypeKind::Object(
+        &[
+            bare_field("kind", TypeRef::NonNull(&TypeRef::Named(&TYPE_KIND_ENUM))),
+            bare_field("name", named(&STRING)),
+            bare_field("description", named(&STRING)),
+            bare_field("specifiedByURL", named(&STRING)),
+            FieldDef {
+                name: "fields",
+                description: None,
+                args: &INCLUDE_DEPRECATED,
+                ty: TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(&FIELD_TYPE))),
+                deprecation_reason: None,
+                compute: None,
+            },
+            bare_field(
+                "interfaces",
+                TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(&TYPE_TYPE))),
+            ),
+            bare_field(
+                "possibleTypes",
+                TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(&TYPE_TYPE))),
+            ),
+            FieldDef {
+                name: "enumValues",
+                description: None,
+                args: &INCLUDE_DEPRECATED,
+                ty: TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(&ENUM_VALUE_TYPE))),
+                deprecation_reason: None,
+                compute: None,
+            },
+            FieldDef {
+                name: "inputFields",
+                description: None,
+                args: &INCLUDE_DEPRECATED,
+                ty: TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(&INPUT_VALUE_TYPE))),
+                deprecation_reason: None,
+                compute: None,
+            },
+            bare_field("ofType", named(&TYPE_TYPE)),
+            bare_field("isOneOf", named(&BOOLEAN)),
+        ],
+        &[],
+    ),
 };
 
 pub static TYPE_KIND_ENUM: NamedType = NamedType {
@@ -776,22 +586,26 @@ pub static FIELD_TYPE: NamedType = NamedType {
         "Object and Interface types are described by a list of Fields, each of which has a name, \
          potentially a list of arguments, and a return type.",
     ),
-    kind: TypeKind::Object(&[
-        bare_field("name", TypeRef::NonNull(&TypeRef::Named(&STRING))),
-        bare_field("description", named(&STRING)),
-        FieldDef {
-            name: "args",
-            description: None,
-            args: &INCLUDE_DEPRECATED,
-            ty: TypeRef::NonNull(&TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(
-                &INPUT_VALUE_TYPE,
-            )))),
-            deprecation_reason: None,
-        },
-        bare_field("type", TypeRef::NonNull(&TypeRef::Named(&TYPE_TYPE))),
-        bare_field("isDeprecated", TypeRef::NonNull(&TypeRef::Named(&BOOLEAN))),
-        bare_field("deprecationReason", named(&STRING)),
-    ]),
+    kind: TypeKind::Object(
+        &[
+            bare_field("name", TypeRef::NonNull(&TypeRef::Named(&STRING))),
+            bare_field("description", named(&STRING)),
+            FieldDef {
+                name: "args",
+                description: None,
+                args: &INCLUDE_DEPRECATED,
+                ty: TypeRef::NonNull(&TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(
+                    &INPUT_VALUE_TYPE,
+                )))),
+                deprecation_reason: None,
+                compute: None,
+            },
+            bare_field("type", TypeRef::NonNull(&TypeRef::Named(&TYPE_TYPE))),
+            bare_field("isDeprecated", TypeRef::NonNull(&TypeRef::Named(&BOOLEAN))),
+            bare_field("deprecationReason", named(&STRING)),
+        ],
+        &[],
+    ),
 };
 
 pub static INPUT_VALUE_TYPE: NamedType = NamedType {
@@ -800,18 +614,21 @@ pub static INPUT_VALUE_TYPE: NamedType = NamedType {
         "Arguments provided to Fields or Directives and the input fields of an InputObject are \
          represented as Input Values which describe their type and optionally a default value.",
     ),
-    kind: TypeKind::Object(&[
-        bare_field("name", TypeRef::NonNull(&TypeRef::Named(&STRING))),
-        bare_field("description", named(&STRING)),
-        bare_field("type", TypeRef::NonNull(&TypeRef::Named(&TYPE_TYPE))),
-        field(
-            "defaultValue",
-            "A GraphQL-formatted string representing the default value for this input value.",
-            named(&STRING),
-        ),
-        bare_field("isDeprecated", TypeRef::NonNull(&TypeRef::Named(&BOOLEAN))),
-        bare_field("deprecationReason", named(&STRING)),
-    ]),
+    kind: TypeKind::Object(
+        &[
+            bare_field("name", TypeRef::NonNull(&TypeRef::Named(&STRING))),
+            bare_field("description", named(&STRING)),
+            bare_field("type", TypeRef::NonNull(&TypeRef::Named(&TYPE_TYPE))),
+            field(
+                "defaultValue",
+                "A GraphQL-formatted string representing the default value for this input value.",
+                named(&STRING),
+            ),
+            bare_field("isDeprecated", TypeRef::NonNull(&TypeRef::Named(&BOOLEAN))),
+            bare_field("deprecationReason", named(&STRING)),
+        ],
+        &[],
+    ),
 };
 
 pub static ENUM_VALUE_TYPE: NamedType = NamedType {
@@ -821,12 +638,15 @@ pub static ENUM_VALUE_TYPE: NamedType = NamedType {
          for a string or numeric value. However an Enum value is returned in a JSON response as \
          a string.",
     ),
-    kind: TypeKind::Object(&[
-        bare_field("name", TypeRef::NonNull(&TypeRef::Named(&STRING))),
-        bare_field("description", named(&STRING)),
-        bare_field("isDeprecated", TypeRef::NonNull(&TypeRef::Named(&BOOLEAN))),
-        bare_field("deprecationReason", named(&STRING)),
-    ]),
+    kind: TypeKind::Object(
+        &[
+            bare_field("name", TypeRef::NonNull(&TypeRef::Named(&STRING))),
+            bare_field("description", named(&STRING)),
+            bare_field("isDeprecated", TypeRef::NonNull(&TypeRef::Named(&BOOLEAN))),
+            bare_field("deprecationReason", named(&STRING)),
+        ],
+        &[],
+    ),
 };
 
 pub static DIRECTIVE_TYPE: NamedType = NamedType {
@@ -838,26 +658,30 @@ pub static DIRECTIVE_TYPE: NamedType = NamedType {
          ways field arguments will not suffice, such as conditionally including or skipping a \
          field. Directives provide this by describing additional information to the executor.",
     ),
-    kind: TypeKind::Object(&[
-        bare_field("name", TypeRef::NonNull(&TypeRef::Named(&STRING))),
-        bare_field("description", named(&STRING)),
-        bare_field("isRepeatable", TypeRef::NonNull(&TypeRef::Named(&BOOLEAN))),
-        bare_field(
-            "locations",
-            TypeRef::NonNull(&TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(
-                &DIRECTIVE_LOCATION_ENUM,
-            )))),
-        ),
-        FieldDef {
-            name: "args",
-            description: None,
-            args: &INCLUDE_DEPRECATED,
-            ty: TypeRef::NonNull(&TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(
-                &INPUT_VALUE_TYPE,
-            )))),
-            deprecation_reason: None,
-        },
-    ]),
+    kind: TypeKind::Object(
+        &[
+            bare_field("name", TypeRef::NonNull(&TypeRef::Named(&STRING))),
+            bare_field("description", named(&STRING)),
+            bare_field("isRepeatable", TypeRef::NonNull(&TypeRef::Named(&BOOLEAN))),
+            bare_field(
+                "locations",
+                TypeRef::NonNull(&TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(
+                    &DIRECTIVE_LOCATION_ENUM,
+                )))),
+            ),
+            FieldDef {
+                name: "args",
+                description: None,
+                args: &INCLUDE_DEPRECATED,
+                ty: TypeRef::NonNull(&TypeRef::List(&TypeRef::NonNull(&TypeRef::Named(
+                    &INPUT_VALUE_TYPE,
+                )))),
+                deprecation_reason: None,
+                compute: None,
+            },
+        ],
+        &[],
+    ),
 };
 
 const fn location(name: &'static str, description: &'static str) -> EnumValueDef {
@@ -930,6 +754,7 @@ pub static SCHEMA_META_FIELD: FieldDef = FieldDef {
     args: &[],
     ty: TypeRef::NonNull(&TypeRef::Named(&SCHEMA_TYPE)),
     deprecation_reason: None,
+    compute: None,
 };
 
 pub static TYPE_META_FIELD: FieldDef = FieldDef {
@@ -944,6 +769,7 @@ pub static TYPE_META_FIELD: FieldDef = FieldDef {
     }],
     ty: TypeRef::Named(&TYPE_TYPE),
     deprecation_reason: None,
+    compute: None,
 };
 
 pub static TYPENAME_META_FIELD: FieldDef = FieldDef {
@@ -952,25 +778,34 @@ pub static TYPENAME_META_FIELD: FieldDef = FieldDef {
     args: &[],
     ty: TypeRef::NonNull(&TypeRef::Named(&STRING)),
     deprecation_reason: None,
+    compute: None,
 };
 
 /// Every named type, in the order graphql-php's type map lists them (`Schema::getTypeMap`:
-/// depth first from the root types, then the introspection types).
-pub static TYPES: [&NamedType; 22] = [
+/// depth first from the root types, then the implementations of interfaces that the roots do
+/// not reach, then the introspection types).
+pub static TYPES: [&NamedType; 29] = [
     &QUERY,
     &CUSTOMER,
-    &INT,
-    &STRING,
     &BOOLEAN,
     &CONFIRMATION_STATUS_ENUM,
-    &ATTRIBUTE_VALUE,
+    &STRING,
+    &ID,
+    &ATTRIBUTE_VALUE_INTERFACE,
+    &INT,
+    &CUSTOMER_GROUP_STOREFRONT,
     &MUTATION,
     &EXCHANGE_INPUT,
     &CUSTOMER_CREATE_INPUT,
     &ATTRIBUTE_VALUE_INPUT,
+    &ATTRIBUTE_INPUT_SELECTED_OPTION,
     &EXCHANGE_OUTPUT,
+    &REVOKE_OUTPUT,
+    &ATTRIBUTE_VALUE,
+    &ATTRIBUTE_SELECTED_OPTIONS,
+    &ATTRIBUTE_SELECTED_OPTION_INTERFACE,
+    &ATTRIBUTE_SELECTED_OPTION,
     &FLOAT,
-    &ID,
     &SCHEMA_TYPE,
     &TYPE_TYPE,
     &TYPE_KIND_ENUM,

@@ -44,6 +44,7 @@ fn describe(err: Error) -> String {
         Error::InvalidInput(message) => ("invalid-input", message),
         Error::Unauthorized(message) => ("unauthorized", message),
         Error::Expired(message) => ("expired", message),
+        Error::Revoked(message) => ("revoked", message),
         Error::Internal(message) => ("internal", message),
     };
     format!("{kind}: {message}")

@@ -372,6 +372,23 @@ impl Runtime {
             })
             .await
     }
+
+    /// Calls the typed `revoke` export: revoke every token of the token's customer.
+    pub async fn revoke(&self, token: &str) -> Result<Result<(), ExchangeError>> {
+        let pre = self.inner.loaded.pre.clone();
+        let mut store = self.inner.calls.new_store();
+        let token = token.to_owned();
+        self.inner
+            .calls
+            .with_timeout(async move {
+                let instance = pre.instantiate_async(&mut store).await?;
+                instance
+                    .commerce_customer_token_exchange()
+                    .call_revoke(&mut store, &token)
+                    .await
+            })
+            .await
+    }
 }
 
 impl Calls {

@@ -15,7 +15,7 @@ struct FakeResolver {
 
 fn roni() -> Value {
     json!({
-        "id": 6,
+        "id": "6",
         "email": "roni_cost@example.com",
         "firstname": "Roni",
         "middlename": null,
@@ -30,7 +30,14 @@ fn roni() -> Value {
         "created_at": "2025-05-29 06:17:01",
         "confirmation_status": "ACCOUNT_CONFIRMATION_NOT_REQUIRED",
         "allow_remote_shopping_assistance": false,
-        "custom_attributes": [{"code": "loyalty", "value": "gold"}]
+        "group": {"uid": "MQ=="},
+        "group_id": null,
+        "custom_attributes": [
+            {"__typename": "AttributeValue", "code": "loyalty", "value": "gold"},
+            {"__typename": "AttributeSelectedOptions", "code": "hobbies", "selected_options": [
+                {"__typename": "AttributeSelectedOption", "label": "Chess", "value": "12"}
+            ]}
+        ]
     })
 }
 
@@ -46,17 +53,27 @@ impl Default for FakeResolver {
 }
 
 impl Resolver for FakeResolver {
-    fn exchange_external_customer_token(
+    fn resolve_root(
         &mut self,
-        input: &Map<String, Value>,
+        field: &str,
+        args: &Map<String, Value>,
     ) -> Result<Value, ResolveError> {
-        self.exchange_inputs.push(input.clone());
-        self.exchange.clone()
-    }
-
-    fn customer(&mut self) -> Result<Value, ResolveError> {
-        self.customer_calls += 1;
-        self.customer.clone()
+        match field {
+            "exchangeExternalCustomerToken" => {
+                let input = match args.get("input") {
+                    Some(Value::Object(input)) => input.clone(),
+                    _ => Map::new(),
+                };
+                self.exchange_inputs.push(input);
+                self.exchange.clone()
+            }
+            "customer" => {
+                self.customer_calls += 1;
+                self.customer.clone()
+            }
+            "revokeCustomerToken" => Ok(json!({"result": true})),
+            other => panic!("unexpected root field {other}"),
+        }
     }
 }
 
@@ -75,8 +92,8 @@ fn run_with(
         }),
         operation_name: operation_name.map(str::to_owned),
     };
-    let response = execute(&request, transport, resolver);
-    (response.status, response.body)
+    let outcome = execute(&request, transport, resolver);
+    (crate::http::status(&outcome), outcome.body().clone())
 }
 
 fn post(query: &str) -> (u16, Value) {
@@ -147,25 +164,69 @@ fn the_reference_example_of_the_contract() {
     );
     assert_eq!(
         Value::Object(resolver.exchange_inputs[0].clone()).to_string(),
-        r#"{"customer":{"firstname":"Roni","lastname":"Cost","email":"roni_cost@example.com","is_subscribed":false}}"#
+        // Coerced in the order of the input type's fields (Adobe's).
+        r#"{"customer":{"email":"roni_cost@example.com","firstname":"Roni","is_subscribed":false,"lastname":"Cost"}}"#
     );
 }
 
 #[test]
 fn the_same_mutation_with_variables() {
     let mut resolver = FakeResolver::default();
-    let query = "mutation Exchange($input: ExchangeExternalCustomerTokenInput!) {\n  exchangeExternalCustomerToken(input: $input) { token customer { id gender custom_attributes { code value } } }\n}";
+    let query = "mutation Exchange($input: ExchangeExternalCustomerTokenInput!) {\n  exchangeExternalCustomerToken(input: $input) { token customer { id gender custom_attributes { __typename code ... on AttributeValue { value } ... on AttributeSelectedOptions { options: selected_options { label ... on AttributeSelectedOption { value } } } } } }\n}";
     let variables = json!({"input": {"customer": {"email": "a@b.c", "firstname": "A", "lastname": "B", "gender": 3, "dob": null}}});
     let (status, body) = run_with(&mut resolver, Transport::Post, query, Some(variables), None);
     assert_eq!(status, 200);
     assert_eq!(
         body,
-        json!({"data": {"exchangeExternalCustomerToken": {"token": "t0k3n", "customer": {"id": 6, "gender": null, "custom_attributes": [{"code": "loyalty", "value": "gold"}]}}}})
+        json!({"data": {"exchangeExternalCustomerToken": {"token": "t0k3n", "customer": {"id": "6", "gender": null, "custom_attributes": [
+            {"__typename": "AttributeValue", "code": "loyalty", "value": "gold"},
+            {"__typename": "AttributeSelectedOptions", "code": "hobbies", "options": [{"label": "Chess", "value": "12"}]}
+        ]}}}})
     );
     assert_eq!(
         Value::Object(resolver.exchange_inputs[0].clone()),
-        json!({"customer": {"firstname": "A", "lastname": "B", "email": "a@b.c", "dob": null, "gender": 3}})
+        json!({"customer": {"dob": null, "email": "a@b.c", "firstname": "A", "gender": 3, "lastname": "B"}})
     );
+}
+
+#[test]
+fn adobes_reference_mutation_with_a_nullable_input_variable() {
+    // Adobe's generated reference, with its `CustomerFragment` (which it leaves undefined).
+    let query = format!(
+        "{}\nfragment CustomerFragment on Customer {{ email firstname }}",
+        include_str!("../../../tests/dropins/ADOBE_REFERENCE_EXCHANGE.graphql")
+    );
+    let mut resolver = FakeResolver::default();
+    let variables = json!({"input": {"customer": {"email": "roni_cost@example.com", "firstname": "Roni", "lastname": "Cost"}}});
+    let (status, body) = run_with(
+        &mut resolver,
+        Transport::Post,
+        &query,
+        Some(variables),
+        None,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({"data": {"exchangeExternalCustomerToken": {"customer": {"email": "roni_cost@example.com", "firstname": "Roni"}, "token": "t0k3n"}}})
+    );
+    // A null or absent input reaches the resolver, which answers it (contract §4).
+    let mut resolver = FakeResolver::default();
+    run_with(
+        &mut resolver,
+        Transport::Post,
+        &query,
+        Some(json!({"input": null})),
+        None,
+    );
+    run_with(
+        &mut resolver,
+        Transport::Post,
+        &query,
+        Some(json!({})),
+        None,
+    );
+    assert_eq!(resolver.exchange_inputs, vec![Map::new(), Map::new()]);
 }
 
 #[test]
@@ -220,7 +281,7 @@ fn a_wrong_literal_type() {
         (
             200,
             single_error(
-                "Field \"exchangeExternalCustomerToken\" argument \"input\" requires type ExchangeExternalCustomerTokenInput!, found 5.",
+                "Field \"exchangeExternalCustomerToken\" argument \"input\" requires type ExchangeExternalCustomerTokenInput, found 5.",
                 &[(1, 49)]
             )
         )
@@ -266,7 +327,7 @@ fn resolver_errors_null_the_field_and_keep_their_extensions() {
     let mut resolver = FakeResolver {
         exchange: Err(ResolveError::Field(FieldError {
             message: "You do not have permission to access this resource.".into(),
-            category: "graphql-authorization",
+            category: Category::Authorization,
             extensions,
         })),
         ..FakeResolver::default()
@@ -278,7 +339,8 @@ fn resolver_errors_null_the_field_and_keep_their_extensions() {
         None,
         None,
     );
-    assert_eq!(status, 200);
+    // Magento's getHttpResponseCode: the first error's category decides.
+    assert_eq!(status, 403);
     assert_eq!(
         body.to_string(),
         r#"{"errors":[{"message":"You do not have permission to access this resource.","locations":[{"line":2,"column":3}],"path":["exchangeExternalCustomerToken"],"extensions":{"category":"graphql-authorization","oauth_problem":"signature_invalid"}}],"data":{"exchangeExternalCustomerToken":null}}"#
@@ -405,7 +467,7 @@ fn selection_aliases_fragments_directives_and_typename() {
     assert_eq!(status, 200);
     assert_eq!(
         body.to_string(),
-        r#"{"data":{"me":{"email":"roni_cost@example.com","id":6},"again":{"__typename":"Customer","status":"ACCOUNT_CONFIRMATION_NOT_REQUIRED"},"__typename":"Query"}}"#
+        r#"{"data":{"me":{"email":"roni_cost@example.com","id":"6"},"again":{"__typename":"Customer","status":"ACCOUNT_CONFIRMATION_NOT_REQUIRED"},"__typename":"Query"}}"#
     );
     assert_eq!(resolver.customer_calls, 1, "one call serves every alias");
 }
@@ -533,8 +595,9 @@ fn type_lookup_hides_deprecated_fields_unless_asked() {
         .iter()
         .map(|field| field["name"].as_str().unwrap())
         .collect();
-    assert!(!fields.contains(&"id") && !fields.contains(&"dob"));
-    assert_eq!(fields.len(), 14);
+    assert!(fields.contains(&"id") && fields.contains(&"group"));
+    assert!(!fields.contains(&"dob") && !fields.contains(&"group_id"));
+    assert_eq!(fields.len(), 16);
     assert_eq!(body["data"]["__type"]["kind"], json!("OBJECT"));
     let dob = body["data"]["input"]["inputFields"]
         .as_array()
@@ -543,9 +606,10 @@ fn type_lookup_hides_deprecated_fields_unless_asked() {
         .find(|field| field["name"] == json!("dob"))
         .unwrap()
         .clone();
+    // Adobe deprecates `dob` on the output type only.
     assert_eq!(
         dob,
-        json!({"name": "dob", "isDeprecated": true, "deprecationReason": "Use `date_of_birth` instead."})
+        json!({"name": "dob", "isDeprecated": false, "deprecationReason": null})
     );
     assert_eq!(body["data"]["missing"], Value::Null);
 }
@@ -777,18 +841,25 @@ fn answers_graphiqls_introspection_query() {
         vec![
             "Query",
             "Customer",
-            "Int",
-            "String",
             "Boolean",
             "ConfirmationStatusEnum",
-            "AttributeValue",
+            "String",
+            "ID",
+            "AttributeValueInterface",
+            "Int",
+            "CustomerGroupStorefront",
             "Mutation",
             "ExchangeExternalCustomerTokenInput",
             "CustomerCreateInput",
             "AttributeValueInput",
+            "AttributeInputSelectedOption",
             "ExchangeExternalCustomerTokenOutput",
+            "RevokeCustomerTokenOutput",
+            "AttributeValue",
+            "AttributeSelectedOptions",
+            "AttributeSelectedOptionInterface",
+            "AttributeSelectedOption",
             "Float",
-            "ID",
             "__Schema",
             "__Type",
             "__TypeKind",
@@ -800,13 +871,13 @@ fn answers_graphiqls_introspection_query() {
         ]
     );
 
-    // The mutation's argument: NON_NULL of the input object, through ofType.
+    // The mutation's argument: the input object, nullable as in Adobe's schema.
     let mutation = named(&schema["types"], "Mutation");
     let exchange = named(&mutation["fields"], "exchangeExternalCustomerToken");
     let input = named(&exchange["args"], "input");
     assert_eq!(
         input["type"],
-        json!({"kind": "NON_NULL", "name": null, "ofType": {"kind": "INPUT_OBJECT", "name": "ExchangeExternalCustomerTokenInput", "ofType": null}})
+        json!({"kind": "INPUT_OBJECT", "name": "ExchangeExternalCustomerTokenInput", "ofType": null})
     );
     assert_eq!(
         exchange["type"]["name"],
@@ -819,25 +890,43 @@ fn answers_graphiqls_introspection_query() {
     // Deprecations, with includeDeprecated.
     let customer = named(&schema["types"], "Customer");
     let id = named(&customer["fields"], "id");
-    assert_eq!(id["isDeprecated"], json!(true));
+    assert_eq!(id["isDeprecated"], json!(false));
     assert_eq!(
-        id["deprecationReason"],
-        json!("The customer token identifies the customer.")
+        id["type"],
+        json!({"kind": "NON_NULL", "name": null, "ofType": {"kind": "SCALAR", "name": "ID", "ofType": null}})
     );
+    let group_id = named(&customer["fields"], "group_id");
+    assert_eq!(group_id["isDeprecated"], json!(true));
     let attributes = named(&customer["fields"], "custom_attributes");
     assert_eq!(
         attributes["type"],
-        json!({"kind": "LIST", "name": null, "ofType": {"kind": "OBJECT", "name": "AttributeValue", "ofType": null}})
+        json!({"kind": "LIST", "name": null, "ofType": {"kind": "INTERFACE", "name": "AttributeValueInterface", "ofType": null}})
+    );
+    assert_eq!(attributes["args"][0]["name"], json!("attributeCodes"));
+    let interface = named(&schema["types"], "AttributeValueInterface");
+    assert_eq!(interface["kind"], json!("INTERFACE"));
+    assert_eq!(interface["interfaces"], json!([]));
+    let possible: Vec<&str> = interface["possibleTypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|ty| ty["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(possible, ["AttributeValue", "AttributeSelectedOptions"]);
+    let attribute_value = named(&schema["types"], "AttributeValue");
+    assert_eq!(
+        attribute_value["interfaces"],
+        json!([{"kind": "INTERFACE", "name": "AttributeValueInterface", "ofType": null}])
     );
     let create_input = named(&schema["types"], "CustomerCreateInput");
     assert_eq!(create_input["kind"], json!("INPUT_OBJECT"));
     assert_eq!(create_input["fields"], Value::Null);
     let dob = named(&create_input["inputFields"], "dob");
-    assert_eq!(dob["isDeprecated"], json!(true));
+    assert_eq!(dob["isDeprecated"], json!(false));
     let custom = named(&create_input["inputFields"], "custom_attributes");
     assert_eq!(
         custom["type"]["ofType"],
-        json!({"kind": "NON_NULL", "name": null, "ofType": {"kind": "INPUT_OBJECT", "name": "AttributeValueInput", "ofType": null}})
+        json!({"kind": "INPUT_OBJECT", "name": "AttributeValueInput", "ofType": null})
     );
 
     let status_enum = named(&schema["types"], "ConfirmationStatusEnum");
@@ -884,16 +973,19 @@ fn answers_the_default_introspection_query() {
     let (status, body) = post(DEFAULT_INTROSPECTION_QUERY);
     assert_eq!(status, 200, "{body}");
     assert!(body.get("errors").is_none(), "{body}");
-    // Without includeDeprecated, the deprecated input field is left out.
-    let create_input = named(&body["data"]["__schema"]["types"], "CustomerCreateInput");
-    let names: Vec<&str> = create_input["inputFields"]
+    // graphql-js's query asks for deprecated fields but not for deprecated input fields
+    // (Adobe deprecates none of the input's).
+    let types = &body["data"]["__schema"]["types"];
+    let create_input = named(types, "CustomerCreateInput");
+    assert_eq!(create_input["inputFields"].as_array().unwrap().len(), 14);
+    let customer = named(types, "Customer");
+    let names: Vec<&str> = customer["fields"]
         .as_array()
         .unwrap()
         .iter()
         .map(|field| field["name"].as_str().unwrap())
         .collect();
-    assert!(!names.contains(&"dob"));
-    assert_eq!(names.len(), 13);
+    assert!(names.contains(&"dob") && names.contains(&"group_id"));
 }
 
 #[test]

@@ -444,7 +444,7 @@ fn collect_fields<'a>(
                 // Like graphql-php's `hasField`, meta fields (`__typename`, ...) have no
                 // definition here.
                 let definition = parent
-                    .filter(|parent| parent.is_object())
+                    .filter(|parent| parent.is_composite())
                     .and_then(|parent| parent.field(&field.name.value));
                 collected.fields.add(
                     field.response_key(),
@@ -657,7 +657,7 @@ mod tests {
         assert_eq!(
             conflicts(query),
             vec![error(
-                "Fields \"v\" conflict because they return conflicting types String and String!. Use different aliases on the fields to fetch both if this was intentional.",
+                "Fields \"v\" conflict because they return conflicting types String and ID!. Use different aliases on the fields to fetch both if this was intentional.",
                 &[(2, 21), (3, 27)]
             )]
         );

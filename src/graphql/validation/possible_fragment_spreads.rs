@@ -1,5 +1,5 @@
-//! `PossibleFragmentSpreads`: a fragment's type can overlap the type it is spread into. With
-//! only object types in the schema, that means it is the same type.
+//! `PossibleFragmentSpreads`: a fragment's type can overlap the type it is spread into
+//! (`TypeComparators::doTypesOverlap`).
 
 use super::{Rule, ValidationContext};
 use crate::graphql::schema::named_type;
@@ -21,7 +21,7 @@ impl<'a> Rule<'a> for PossibleFragmentSpreads {
                 let parent = info.get_parent_type();
                 if let (Some(fragment_type), Some(parent)) = (fragment_type, parent)
                     && fragment_type.is_composite()
-                    && !fragment_type.same(parent)
+                    && !fragment_type.overlaps(parent)
                 {
                     cx.report(
                         format!(
@@ -39,7 +39,7 @@ impl<'a> Rule<'a> for PossibleFragmentSpreads {
                     .filter(|ty| ty.is_composite());
                 let parent = info.get_parent_type();
                 if let (Some(fragment_type), Some(parent)) = (fragment_type, parent)
-                    && !fragment_type.same(parent)
+                    && !fragment_type.overlaps(parent)
                 {
                     cx.report(
                         format!(
@@ -65,6 +65,25 @@ mod tests {
     fn same_type_spreads_pass() {
         let query = "{ customer { ...F ... on Customer { email } ... { id } } } fragment F on Customer { email }";
         assert!(errors_of(PossibleFragmentSpreads, query).is_empty());
+    }
+
+    #[test]
+    fn spreads_between_interfaces_and_their_implementations_pass() {
+        let query = "{ customer { custom_attributes { ... on AttributeValue { value } ...S } } }\n\
+                     fragment S on AttributeSelectedOptions { selected_options { ... on AttributeSelectedOptionInterface { label } } }";
+        assert!(errors_of(PossibleFragmentSpreads, query).is_empty());
+    }
+
+    #[test]
+    fn spreads_of_unrelated_interfaces_fail() {
+        let query = "{ customer { custom_attributes { ... on AttributeSelectedOptionInterface { label } } } }";
+        assert_eq!(
+            errors_of(PossibleFragmentSpreads, query),
+            vec![error(
+                "Fragment cannot be spread here as objects of type \"AttributeValueInterface\" can never be of type \"AttributeSelectedOptionInterface\".",
+                &[(1, 34)]
+            )]
+        );
     }
 
     #[test]

@@ -181,7 +181,7 @@ mod tests {
         assert_eq!(
             errors_of(ValuesOfCorrectType, &mutation("5")),
             vec![error(
-                "Field \"exchangeExternalCustomerToken\" argument \"input\" requires type ExchangeExternalCustomerTokenInput!, found 5.",
+                "Field \"exchangeExternalCustomerToken\" argument \"input\" requires type ExchangeExternalCustomerTokenInput, found 5.",
                 &[(1, 49)]
             )]
         );

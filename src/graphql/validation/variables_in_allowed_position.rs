@@ -105,14 +105,26 @@ mod tests {
     }
 
     #[test]
+    fn adobes_nullable_input_variable_passes() {
+        let query = "mutation exchangeExternalCustomerToken($input: ExchangeExternalCustomerTokenInput) {\n  exchangeExternalCustomerToken(input: $input) { token }\n}";
+        assert!(errors_of(VariablesInAllowedPosition::default(), query).is_empty());
+    }
+
+    #[test]
     fn nullable_variables_in_non_null_places_fail() {
-        let query = "mutation ($input: ExchangeExternalCustomerTokenInput) {\n  exchangeExternalCustomerToken(input: $input) { token }\n}";
+        let query = "query ($codes: [ID], $code: ID) {\n  customer { custom_attributes(attributeCodes: $codes) { code } more: custom_attributes(attributeCodes: [$code]) { code } }\n}";
         assert_eq!(
             errors_of(VariablesInAllowedPosition::default(), query),
-            vec![error(
-                "Variable \"$input\" of type \"ExchangeExternalCustomerTokenInput\" used in position expecting type \"ExchangeExternalCustomerTokenInput!\".",
-                &[(1, 11), (2, 40)]
-            )]
+            vec![
+                error(
+                    "Variable \"$codes\" of type \"[ID]\" used in position expecting type \"[ID!]\".",
+                    &[(1, 8), (2, 48)]
+                ),
+                error(
+                    "Variable \"$code\" of type \"ID\" used in position expecting type \"ID!\".",
+                    &[(1, 22), (2, 106)]
+                ),
+            ]
         );
     }
 
