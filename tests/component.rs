@@ -3,6 +3,7 @@
 //! each host: the bare component with our own interfaces, and the Spin and wasmtime/wasmCloud
 //! composites over emulations of those hosts' key-value and config interfaces.
 
+#[macro_use]
 mod support;
 
 use customer_token::oauth::SignatureMethod;
@@ -66,7 +67,7 @@ async fn a_repeat_exchange_returns_the_same_customer_unchanged(host: Flavor) {
         .await;
     assert_eq!(
         other.body["data"]["exchangeExternalCustomerToken"]["customer"]["id"],
-        2
+        "2"
     );
 }
 
@@ -89,6 +90,7 @@ async fn the_customer_query_answers_for_the_token_and_refuses_expired_ones(host:
     );
 
     let unauthorized = fixture.post(query, None).await;
+    assert_eq!(unauthorized.status, 403);
     let error = only_error(&unauthorized);
     assert_eq!(error["message"], "The current customer isn't authorized.");
     assert_eq!(error["extensions"]["category"], "graphql-authorization");
@@ -98,16 +100,19 @@ async fn the_customer_query_answers_for_the_token_and_refuses_expired_ones(host:
     let forged = fixture
         .post(query, Some(&format!("Bearer {}x", token)))
         .await;
+    assert_eq!(forged.status, 401);
     assert_eq!(
-        only_error(&forged)["message"],
-        "The current customer isn't authorized."
+        forged.body,
+        json!({"errors": [{"message": "Composite reader could not read a token", "extensions": {"category": "graphql-authentication"}}]})
     );
 
     fixture.clock.advance(3600);
     let expired = fixture.post(query, Some(&bearer)).await;
-    let error = only_error(&expired);
-    assert_eq!(error["message"], "Consumer key has expired");
-    assert_eq!(error["extensions"]["category"], "graphql-authentication");
+    assert_eq!(expired.status, 401);
+    assert_eq!(
+        expired.body,
+        json!({"errors": [{"message": "Consumer key has expired", "extensions": {"category": "graphql-authentication"}}]})
+    );
 }
 
 async fn error_for(fixture: &Fixture, query: &str) -> (u16, Value, Value) {
@@ -164,7 +169,7 @@ async fn validation_errors_have_graphql_php_messages_and_no_data(host: Flavor) {
     let (_, error, _) = error_for(&fixture, wrong_type).await;
     assert_eq!(
         error["message"],
-        "Field \"exchangeExternalCustomerToken\" argument \"input\" requires type ExchangeExternalCustomerTokenInput!, found 5."
+        "Field \"exchangeExternalCustomerToken\" argument \"input\" requires type ExchangeExternalCustomerTokenInput, found 5."
     );
 
     let with_variable = "mutation ($input: ExchangeExternalCustomerTokenInput!) { exchangeExternalCustomerToken(input: $input) { token } }";
@@ -239,7 +244,7 @@ async fn input_errors_null_the_field_with_magento_messages_and_write_nothing(hos
 
 async fn refusal(fixture: &Fixture, authorization: Option<&str>) -> Value {
     let reply = fixture.post(SEED_MUTATION, authorization).await;
-    assert_eq!(reply.status, 200);
+    assert_eq!(reply.status, 403);
     assert_eq!(
         reply.body["data"],
         json!({"exchangeExternalCustomerToken": null})
@@ -371,7 +376,7 @@ async fn fifty_simultaneous_exchanges_for_one_new_email_make_one_customer(host: 
         assert_eq!(reply.status, 200, "{}", reply.body);
         let result = &reply.body["data"]["exchangeExternalCustomerToken"];
         uids.push(uid_of(result["token"].as_str().unwrap()));
-        assert_eq!(result["customer"]["id"], 1);
+        assert_eq!(result["customer"]["id"], "1");
     }
     assert!(uids.iter().all(|uid| *uid == 1), "{uids:?}");
     let records = fixture
@@ -490,7 +495,7 @@ async fn http_rules_of_contract_section_2(host: Flavor) {
         .send("PUT", URL, Some("application/json"), None, b"{}".to_vec())
         .await;
     assert_eq!(put.status, 405);
-    assert_eq!(put.headers.get("allow").unwrap(), "GET, POST");
+    assert_eq!(put.headers.get("allow").unwrap(), "GET, POST, OPTIONS");
     let too_large = fixture
         .send(
             "POST",
@@ -635,7 +640,7 @@ async fn variables_aliases_fragments_and_directives_work_as_clients_send_them(ho
     assert_eq!(login["__typename"], "ExchangeExternalCustomerTokenOutput");
     assert_eq!(
         login["customer"],
-        json!({"first": "Ada", "lastname": "Lovelace", "id": 1})
+        json!({"first": "Ada", "lastname": "Lovelace", "id": "1"})
     );
     assert!(login["token"].is_string());
 }
@@ -709,29 +714,6 @@ async fn the_typed_export_exchanges_and_verifies_without_http(host: Flavor) {
         fixture.runtime.verify_token("garbage").await.unwrap(),
         Err(Error::Unauthorized(_))
     ));
-}
-
-/// One module per host, each holding every test of this file.
-macro_rules! on_every_host {
-    ($($test:ident),* $(,)?) => {
-        on_host!(bare, Flavor::Bare, $($test),*);
-        on_host!(spin, Flavor::Spin, $($test),*);
-        on_host!(wasi, Flavor::Wasi, $($test),*);
-    };
-}
-
-macro_rules! on_host {
-    ($module:ident, $flavor:expr, $($test:ident),*) => {
-        mod $module {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $test() {
-                    super::$test($flavor).await;
-                }
-            )*
-        }
-    };
 }
 
 on_every_host!(

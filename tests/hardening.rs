@@ -109,9 +109,10 @@ async fn each_limit_answers_with_a_clear_error() {
     let reply = fixture
         .post("{ customer { email } }", Some(&long_token))
         .await;
+    assert_eq!(reply.status, 401);
     assert_eq!(
         only_error(&reply)["message"],
-        "The current customer isn't authorized."
+        "Composite reader could not read a token"
     );
 
     let reply = fixture
@@ -328,8 +329,8 @@ fn a_thousand_concurrent_exchanges_over_three_hundred_emails_stay_consistent() {
         let mut replays_refused = 0;
         for task in tasks {
             let (email, nonce, reply) = task.await.unwrap();
-            assert_eq!(reply.status, 200, "{}", reply.body);
             if let Some(errors) = reply.body.get("errors") {
+                assert_eq!(reply.status, 403, "{}", reply.body);
                 assert_eq!(
                     errors[0]["extensions"]["oauth_problem"], "nonce_used",
                     "{}",
@@ -342,8 +343,8 @@ fn a_thousand_concurrent_exchanges_over_three_hundred_emails_stay_consistent() {
             let result = &reply.body["data"]["exchangeExternalCustomerToken"];
             let uid = uid_of(result["token"].as_str().unwrap());
             assert_eq!(
-                result["customer"]["id"].as_i64(),
-                Some(uid),
+                result["customer"]["id"].as_str(),
+                Some(uid.to_string().as_str()),
                 "the token is the customer's"
             );
             assert_eq!(result["customer"]["email"], email.as_str());

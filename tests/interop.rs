@@ -112,7 +112,7 @@ async fn oauthlib_signed_requests_are_accepted_and_customers_survive_a_restart()
     for tamper in ["signature", "query"] {
         let tampered_url = format!("{url}?store=1");
         let (status, body) = oauthlib(&tampered_url, "HMAC-SHA256", Some(tamper)).await;
-        assert_eq!(status, 200);
+        assert_eq!(status, 403);
         let error = &body["errors"][0];
         assert_eq!(
             error["message"], "You do not have permission to access this resource.",

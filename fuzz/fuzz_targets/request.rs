@@ -255,7 +255,7 @@ const CUSTOMER_FIELDS: &[(&str, &str)] = &[
         "allow_remote_shopping_assistance",
         "allow_remote_shopping_assistance",
     ),
-    ("custom_attributes", "custom_attributes { code value }"),
+    ("custom_attributes", "custom_attributes { code ... on AttributeValue { value } ... on AttributeSelectedOptions { selected_options { label value } } }"),
 ];
 
 impl FuzzCustomer {
@@ -438,7 +438,7 @@ impl Scenario {
         let exchanged = &body["data"]["exchangeExternalCustomerToken"];
         let (Some(token), Some(id)) = (
             exchanged["token"].as_str(),
-            exchanged["customer"]["id"].as_i64(),
+            exchanged["customer"]["id"].as_str().and_then(|id| id.parse::<i64>().ok()),
         ) else {
             if let FollowUp::ForgedBearer(token) = &self.follow_up {
                 let (_, body) = host.handle(&customer_query(
@@ -477,7 +477,7 @@ impl Scenario {
                 if unaltered {
                     assert_eq!(status, 200, "{body}");
                     assert_eq!(
-                        body["data"]["customer"]["id"].as_i64(),
+                        body["data"]["customer"]["id"].as_str().and_then(|id| id.parse::<i64>().ok()),
                         Some(id),
                         "the issued token does not identify its customer: {body}"
                     );
@@ -499,7 +499,7 @@ impl Scenario {
                 };
                 let (status, body) = host.handle(&built.request);
                 let second_id =
-                    body["data"]["exchangeExternalCustomerToken"]["customer"]["id"].as_i64();
+                    body["data"]["exchangeExternalCustomerToken"]["customer"]["id"].as_str().and_then(|id| id.parse::<i64>().ok());
                 let same_email = second.trim().to_lowercase() == first.trim().to_lowercase();
                 if same_email && nonce != "second-nonce" {
                     assert_eq!(status, 200, "{body}");

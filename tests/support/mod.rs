@@ -1,7 +1,7 @@
 //! A fixture that hosts the built component in-process (wasmtime, fresh instance per request)
 //! with an in-memory store behind a fault injector and a clock the test moves.
 
-#![allow(dead_code)] // each test binary uses a different part of the fixture
+#![allow(dead_code, unused_macros)] // each test binary uses a different part of the fixture
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,6 +12,29 @@ use customer_token_host::{
     Backend, FaultyBackend, Flavor, MemoryBackend, Runtime, SecretMap, TestClock,
 };
 use serde_json::{Value, json};
+
+/// Runs every listed `async fn(Flavor)` test on each host: one module per host.
+macro_rules! on_every_host {
+    ($($test:ident),* $(,)?) => {
+        on_host!(bare, Flavor::Bare, $($test),*);
+        on_host!(spin, Flavor::Spin, $($test),*);
+        on_host!(wasi, Flavor::Wasi, $($test),*);
+    };
+}
+
+macro_rules! on_host {
+    ($module:ident, $flavor:expr, $($test:ident),*) => {
+        mod $module {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $test() {
+                    super::$test($flavor).await;
+                }
+            )*
+        }
+    };
+}
 
 pub const CONSUMER_KEY: &str = "ck-3f9a0c1e5b7d";
 pub const CONSUMER_SECRET: &str = "cs-secret-7e1d9b3a5c";
@@ -140,12 +163,29 @@ impl Fixture {
         authorization: Option<&str>,
         body: Vec<u8>,
     ) -> Reply {
+        let headers: Vec<(&str, &str)> = [
+            content_type.map(|value| ("content-type", value)),
+            authorization.map(|value| ("authorization", value)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        self.send_with_headers(method, url, &headers, body)
+            .await
+            .into_json()
+    }
+
+    /// Sends a request with exactly these headers; the body is returned as received.
+    pub async fn send_with_headers(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> RawReply {
         let mut request = http::Request::builder().method(method).uri(url);
-        if let Some(content_type) = content_type {
-            request = request.header("content-type", content_type);
-        }
-        if let Some(authorization) = authorization {
-            request = request.header("authorization", authorization);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let request = request.body(Bytes::from(body)).expect("a valid request");
         let response = self
@@ -153,20 +193,43 @@ impl Fixture {
             .handle(request)
             .await
             .expect("the component answers without trapping");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
         let text = String::from_utf8_lossy(response.body());
         assert_no_secret(&text, "a response body");
-        let body: Value = serde_json::from_slice(response.body())
+        RawReply {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.body().to_vec(),
+        }
+    }
+}
+
+/// A response whose body may be empty (a preflight's).
+#[derive(Debug)]
+pub struct RawReply {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl RawReply {
+    /// The value of header `name`, if present and text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// The reply as JSON, checking that it says so.
+    pub fn into_json(self) -> Reply {
+        let text = String::from_utf8_lossy(&self.body);
+        let body: Value = serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("response body is not JSON ({e}): {text:?}"));
         assert_eq!(
-            headers.get("content-type").and_then(|v| v.to_str().ok()),
+            self.header("content-type"),
             Some("application/json"),
             "every response is JSON"
         );
         Reply {
-            status,
-            headers,
+            status: self.status,
+            headers: self.headers,
             body,
         }
     }
