@@ -569,6 +569,29 @@ async fn the_customer_group_is_the_configured_one(host: Flavor) {
     );
 }
 
+async fn a_record_written_by_the_previous_version_is_still_read(host: Flavor) {
+    use customer_token::token::{TokenKey, issue};
+    use customer_token_host::Backend;
+    let fixture = Fixture::on(host);
+    // Byte for byte what version 0.1.0 (record format 1) wrote, custom attributes included.
+    let record = r#"{"format":1,"id":6,"email":"roni_cost@example.com","firstname":"Roni","middlename":null,"lastname":"Cost","prefix":null,"suffix":null,"gender":2,"date_of_birth":"1990-01-31","taxvat":null,"is_subscribed":true,"created_at":"2025-05-29 06:17:01","confirmation_status":"ACCOUNT_CONFIRMATION_NOT_REQUIRED","allow_remote_shopping_assistance":false,"custom_attributes":[{"code":"loyalty","value":"gold"},{"code":"empty","value":null}]}"#;
+    fixture.memory.set("customer:6", record.as_bytes()).unwrap();
+    let key = TokenKey::new(TOKEN_SECRET.as_bytes()).unwrap();
+    let token = issue(&key, 6, fixture.now(), 3600);
+    let reply = fixture
+        .post(
+            "{ customer { id email gender is_subscribed date_of_birth custom_attributes { code ... on AttributeValue { value } } } }",
+            Some(&format!("Bearer {token}")),
+        )
+        .await;
+    assert_eq!(
+        reply.body,
+        json!({"data": {"customer": {"id": "6", "email": "roni_cost@example.com", "gender": 2,
+            "is_subscribed": true, "date_of_birth": "1990-01-31",
+            "custom_attributes": [{"code": "loyalty", "value": "gold"}]}}})
+    );
+}
+
 on_every_host!(
     the_drop_in_documents_work_verbatim,
     adobes_reference_mutation_takes_a_nullable_input,
@@ -579,4 +602,5 @@ on_every_host!(
     cors_allows_only_the_configured_origins,
     the_profile_policy_keeps_or_updates_a_returning_customer,
     the_customer_group_is_the_configured_one,
+    a_record_written_by_the_previous_version_is_still_read,
 );
