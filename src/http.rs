@@ -111,16 +111,27 @@ enum BodyKind {
 }
 
 pub fn handle(request: &Request, ports: Ports<'_>) -> Response {
-    if request.path != GRAPHQL_PATH {
-        return Response::error(
+    // Answers are personal (a customer's data, a token): no cache may keep one, and a cache
+    // that ignores that must at least tell answers for different credentials apart.
+    let mut response = if request.path == GRAPHQL_PATH {
+        let mut response = respond(request, ports);
+        let cors = request.header("origin").is_some_and(|origin| {
+            add_cors_headers(&mut response, origin, request.method == "OPTIONS", ports)
+        });
+        let vary = if cors {
+            "Authorization, Origin"
+        } else {
+            "Authorization"
+        };
+        response.headers.push(("vary", vary.into()));
+        response
+    } else {
+        Response::error(
             404,
             &format!("Not found: this service answers at {GRAPHQL_PATH}."),
-        );
-    }
-    let mut response = respond(request, ports);
-    if let Some(origin) = request.header("origin") {
-        add_cors_headers(&mut response, origin, request.method == "OPTIONS", ports);
-    }
+        )
+    };
+    response.headers.push(("cache-control", "no-store".into()));
     response
 }
 
@@ -251,23 +262,28 @@ fn authenticate(token: &str, ports: Ports<'_>) -> Result<Bearer, Response> {
     }
 }
 
-/// CORS for an allowed `Origin` (contract §2): the origin itself and `Vary: Origin` on every
-/// answer, and on a preflight what may be sent. Nothing for an origin that is not allowed.
-fn add_cors_headers(response: &mut Response, origin: &str, preflight: bool, ports: Ports<'_>) {
+/// CORS for an allowed `Origin` (contract §2): the origin itself on every answer, and on a
+/// preflight what may be sent. Nothing for an origin that is not allowed. Returns whether the
+/// answer depends on the origin (the caller adds `Vary: Origin`).
+fn add_cors_headers(
+    response: &mut Response,
+    origin: &str,
+    preflight: bool,
+    ports: Ports<'_>,
+) -> bool {
     let allowed = match AllowedOrigins::load(ports.secrets) {
         Ok(allowed) => allowed,
         Err(error) => {
             log(format_args!("CORS headers left out: {error}"));
-            return;
+            return false;
         }
     };
     if !allowed.allows(origin) {
-        return;
+        return true;
     }
     response
         .headers
         .push(("access-control-allow-origin", origin.to_owned()));
-    response.headers.push(("vary", "Origin".into()));
     if preflight {
         response
             .headers
@@ -279,6 +295,7 @@ fn add_cors_headers(response: &mut Response, origin: &str, preflight: bool, port
             .headers
             .push(("access-control-max-age", CORS_MAX_AGE_SECONDS.into()));
     }
+    true
 }
 
 type Decoded<'r> = (graphql::Request, Option<&'r [u8]>);

@@ -420,7 +420,7 @@ async fn cors_allows_only_the_configured_origins(host: Flavor) {
     assert_eq!(allowed.status, 204);
     assert!(allowed.body.is_empty());
     assert_eq!(allowed.header("access-control-allow-origin"), Some(ORIGIN));
-    assert_eq!(allowed.header("vary"), Some("Origin"));
+    assert_eq!(allowed.header("vary"), Some("Authorization, Origin"));
     assert_eq!(
         allowed.header("access-control-allow-methods"),
         Some("GET, POST, OPTIONS")
@@ -592,6 +592,56 @@ async fn a_record_written_by_the_previous_version_is_still_read(host: Flavor) {
     );
 }
 
+async fn personal_answers_are_never_cached(host: Flavor) {
+    let fixture = Fixture::on(host);
+    let token = login(&fixture).await;
+    let bearer = format!("Bearer {token}");
+    let query: String = form_urlencoded::byte_serialize(b"{ customer { email } }").collect();
+    let get = fixture
+        .send_with_headers(
+            "GET",
+            &format!("{URL}?query={query}"),
+            &[("authorization", &bearer)],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(get.status, 200);
+    // Behind a CDN that caches GET, one shopper's answer must never reach another.
+    assert_eq!(get.header("cache-control"), Some("no-store"));
+    let vary: Vec<String> = get
+        .headers
+        .get_all("vary")
+        .iter()
+        .flat_map(|value| {
+            value
+                .to_str()
+                .unwrap()
+                .split(',')
+                .map(|v| v.trim().to_ascii_lowercase())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(vary.contains(&"authorization".to_owned()), "{vary:?}");
+    for reply in [
+        fixture.post("{ __typename }", None).await,
+        fixture
+            .post("{ customer { email } }", Some("Bearer garbage"))
+            .await,
+        fixture.post_signed(LOGIN).await,
+        fixture.post("mutation {", None).await,
+    ] {
+        assert_eq!(
+            reply
+                .headers
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok()),
+            Some("no-store"),
+            "{}",
+            reply.body
+        );
+    }
+}
+
 on_every_host!(
     the_drop_in_documents_work_verbatim,
     adobes_reference_mutation_takes_a_nullable_input,
@@ -603,4 +653,5 @@ on_every_host!(
     the_profile_policy_keeps_or_updates_a_returning_customer,
     the_customer_group_is_the_configured_one,
     a_record_written_by_the_previous_version_is_still_read,
+    personal_answers_are_never_cached,
 );
