@@ -283,8 +283,10 @@ fn check_wasm_target_installed() {
         .join("rustlib")
         .join(WASM_TARGET);
     if !output.status.success() || !target_lib.is_dir() {
+        // One line: rust-toolchain.toml names the target, but a rustup with auto-install off
+        // (RUSTUP_AUTO_INSTALL=0) does not add it to an installed toolchain by itself.
         fail(&format!(
-            "the {WASM_TARGET} Rust target is not installed (looked in {}); install it with `rustup target add {WASM_TARGET}`",
+            "the {WASM_TARGET} Rust target is not installed (looked in {}); run `rustup target add {WASM_TARGET}` (or `rustup toolchain install` in this repository, which installs what rust-toolchain.toml names)",
             target_lib.display()
         ));
     }
