@@ -295,3 +295,47 @@ async fn post(args: PostArgs) -> Result<ExitCode> {
         Ok(ExitCode::FAILURE)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve_args(extra: &[&str]) -> ServeArgs {
+        let mut argv = vec!["customer-token-host"];
+        argv.extend_from_slice(extra);
+        Cli::parse_from(argv).serve
+    }
+
+    fn dev_file() -> Source {
+        Source::DevFile {
+            path: PathBuf::from("x/dev-credentials.env"),
+            created: true,
+        }
+    }
+
+    #[test]
+    fn the_banner_post_command_is_the_readme_one_by_default() {
+        let addr: SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        assert_eq!(
+            post_command(addr, &serve_args(&[]), &dev_file()),
+            "cargo run -p customer-token-host -- post --query-file tests/interop/seed.graphql"
+        );
+    }
+
+    #[test]
+    fn the_banner_post_command_carries_a_changed_address_data_or_env_file() {
+        let addr: SocketAddr = "127.0.0.1:4100".parse().unwrap();
+        let args = serve_args(&["--data", "my data/it's"]);
+        assert_eq!(
+            post_command(addr, &args, &dev_file()),
+            "cargo run -p customer-token-host -- post --url http://127.0.0.1:4100/graphql \
+             --data 'my data/it'\\''s' --query-file tests/interop/seed.graphql"
+        );
+        let args = serve_args(&["--data", "d", "--env-file", "local.env"]);
+        assert_eq!(
+            post_command(addr, &args, &Source::Given),
+            "cargo run -p customer-token-host -- post --url http://127.0.0.1:4100/graphql \
+             --env-file local.env --query-file tests/interop/seed.graphql"
+        );
+    }
+}
