@@ -272,22 +272,41 @@ fn outer_target_dir(workspace: &Path) -> PathBuf {
 }
 
 fn check_wasm_target_installed() {
+    if wasm_target_dir().is_some_and(|dir| dir.is_dir()) {
+        return;
+    }
+    // rust-toolchain.toml names the target, but a rustup with auto-install off
+    // (RUSTUP_AUTO_INSTALL=0) does not add it to an installed toolchain by itself: add it here,
+    // so that the test command needs no step before it.
+    println!("cargo:warning=adding the {WASM_TARGET} Rust target with rustup (once)");
+    let added = Command::new("rustup")
+        .args(["target", "add", WASM_TARGET])
+        .status()
+        .is_ok_and(|status| status.success());
+    match wasm_target_dir() {
+        Some(dir) if added && dir.is_dir() => {}
+        dir => fail(&format!(
+            "the {WASM_TARGET} Rust target is not installed (looked in {}) and `rustup target add {WASM_TARGET}` did not add it; run it yourself",
+            dir.map(|dir| dir.display().to_string()).unwrap_or_default()
+        )),
+    }
+}
+
+/// Where the toolchain that builds us keeps the wasm target's standard library.
+fn wasm_target_dir() -> Option<PathBuf> {
     let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let output = Command::new(&rustc)
         .args(["--print", "sysroot"])
         .output()
-        .unwrap_or_else(|e| fail(&format!("could not run rustc: {e}")));
+        .ok()
+        .filter(|output| output.status.success())?;
     let sysroot = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    let target_lib = Path::new(&sysroot)
-        .join("lib")
-        .join("rustlib")
-        .join(WASM_TARGET);
-    if !output.status.success() || !target_lib.is_dir() {
-        fail(&format!(
-            "the {WASM_TARGET} Rust target is not installed (looked in {}); install it with `rustup target add {WASM_TARGET}`",
-            target_lib.display()
-        ));
-    }
+    Some(
+        Path::new(&sysroot)
+            .join("lib")
+            .join("rustlib")
+            .join(WASM_TARGET),
+    )
 }
 
 fn env_var(name: &str) -> String {

@@ -2,13 +2,18 @@
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
+use customer_token_host::secrets::{Configuration, Source, WhenNoDevFile, load_configuration};
 use customer_token_host::server::{DEFAULT_LISTEN, Server};
-use customer_token_host::{Flavor, RedbBackend, Runtime, SecretMap, client, sign};
+use customer_token_host::{Flavor, RedbBackend, Runtime, client, sign};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 const DEFAULT_URL: &str = "http://127.0.0.1:3000/graphql";
+const DEFAULT_DATA: &str = ".data";
+/// The contract's reference mutation, relative to the repository's root.
+const SEED_QUERY_FILE: &str = "tests/interop/seed.graphql";
 
 #[derive(Parser)]
 #[command(
@@ -39,10 +44,13 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = DEFAULT_LISTEN)]
     listen: String,
-    /// Directory of the persistent key-value store (created if missing).
-    #[arg(long, default_value = ".data")]
+    /// Directory of the persistent key-value store (created if missing). With no configuration
+    /// given, it also holds the local development credentials (dev-credentials.env), created on
+    /// the first run.
+    #[arg(long, default_value = DEFAULT_DATA)]
     data: PathBuf,
-    /// File of KEY=VALUE lines with the configuration (the environment overrides it).
+    /// File of KEY=VALUE lines with the configuration (the environment overrides it). It must set
+    /// every required key.
     #[arg(long)]
     env_file: Option<PathBuf>,
     /// The component to run (default: the one built with this host, or $CUSTOMER_TOKEN_WASM).
@@ -66,6 +74,10 @@ struct SignArgs {
     /// File of KEY=VALUE lines with the credentials (the environment overrides it).
     #[arg(long)]
     env_file: Option<PathBuf>,
+    /// The server's data directory, whose dev-credentials.env is used when neither the
+    /// environment nor --env-file sets any credential.
+    #[arg(long, default_value = DEFAULT_DATA)]
+    data: PathBuf,
 }
 
 #[derive(Args)]
@@ -89,6 +101,10 @@ struct PostArgs {
     /// File of KEY=VALUE lines with the credentials (the environment overrides it).
     #[arg(long)]
     env_file: Option<PathBuf>,
+    /// The server's data directory, whose dev-credentials.env is used when neither the
+    /// environment nor --env-file sets any credential.
+    #[arg(long, default_value = DEFAULT_DATA)]
+    data: PathBuf,
 }
 
 fn main() -> ExitCode {
@@ -120,29 +136,68 @@ fn main() -> ExitCode {
     }
 }
 
-fn load_secrets(env_file: Option<&Path>) -> Result<SecretMap> {
-    Ok(SecretMap::load(env_file)?)
+/// Quotes `text` for a POSIX shell where it needs it.
+fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-./:=@%+,".contains(&b));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// The command that sends the seed mutation to this server with the same configuration.
+fn post_command(addr: SocketAddr, args: &ServeArgs, source: &Source) -> String {
+    let mut command = String::from("cargo run -p customer-token-host -- post");
+    let url = format!("http://{addr}/graphql");
+    if url != DEFAULT_URL {
+        command.push_str(&format!(" --url {}", shell_word(&url)));
+    }
+    match (source, &args.env_file) {
+        (Source::Given, Some(env_file)) => {
+            let env_file = env_file.to_string_lossy();
+            command.push_str(&format!(" --env-file {}", shell_word(&env_file)));
+        }
+        (Source::DevFile { .. }, _) if args.data != Path::new(DEFAULT_DATA) => {
+            let data = args.data.to_string_lossy();
+            command.push_str(&format!(" --data {}", shell_word(&data)));
+        }
+        _ => {}
+    }
+    command.push_str(&format!(" --query-file {SEED_QUERY_FILE}"));
+    command
 }
 
 async fn serve(args: ServeArgs) -> Result<ExitCode> {
-    let secrets = load_secrets(args.env_file.as_deref())?;
-    let missing = secrets.missing_required();
-    if !missing.is_empty() {
-        eprintln!(
-            "warning: missing configuration: {} (requests needing them will get a 500)",
-            missing
-                .iter()
-                .map(|name| name.to_ascii_uppercase())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+    let Configuration { secrets, source } =
+        load_configuration(args.env_file.as_deref(), &args.data, WhenNoDevFile::Create)?;
+    match &source {
+        Source::DevFile {
+            path,
+            created: true,
+        } => eprintln!(
+            "customer-token-host: no configuration given: created local development credentials \
+             in {} (mode 0600; sign and post use them too)",
+            path.display()
+        ),
+        Source::DevFile {
+            path,
+            created: false,
+        } => eprintln!(
+            "customer-token-host: using the local development credentials in {}",
+            path.display()
+        ),
+        Source::Given => {}
     }
     let backend = RedbBackend::open(&args.data)
         .with_context(|| format!("opening the store in {}", args.data.display()))?;
     let mut builder = Runtime::builder()
         .backend(Arc::new(backend))
         .secrets(secrets);
-    if let Some(wasm) = args.wasm {
+    if let Some(wasm) = args.wasm.clone() {
         builder = builder.wasm(wasm);
     }
     if let Some(flavor) = args.flavor {
@@ -150,12 +205,16 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
     }
     let runtime = builder.build()?;
     let server = Server::bind(args.listen.as_str(), runtime.clone()).await?;
+    let addr = server.local_addr()?;
     eprintln!(
-        "customer-token-host: serving {} ({} host) on http://{} (store {})",
+        "customer-token-host: serving {} ({} host) on http://{addr} (store {})",
         runtime.wasm_path().display(),
         runtime.flavor(),
-        server.local_addr()?,
         args.data.display()
+    );
+    eprintln!(
+        "customer-token-host: try it from another terminal: {}",
+        post_command(addr, &args, &source)
     );
     server.run_until(shutdown_signal()).await?;
     eprintln!("customer-token-host: stopped");
@@ -186,7 +245,8 @@ async fn shutdown_signal() {
 }
 
 fn sign_command(args: SignArgs) -> Result<ExitCode> {
-    let secrets = load_secrets(args.env_file.as_deref())?;
+    let secrets =
+        load_configuration(args.env_file.as_deref(), &args.data, WhenNoDevFile::Fail)?.secrets;
     let credentials = sign::credentials(&secrets)?;
     let header = sign::authorization(
         "POST",
@@ -201,7 +261,8 @@ fn sign_command(args: SignArgs) -> Result<ExitCode> {
 }
 
 async fn post(args: PostArgs) -> Result<ExitCode> {
-    let secrets = load_secrets(args.env_file.as_deref())?;
+    let secrets =
+        load_configuration(args.env_file.as_deref(), &args.data, WhenNoDevFile::Fail)?.secrets;
     let credentials = sign::credentials(&secrets)?;
     let query = match (&args.query, &args.query_file) {
         (Some(query), _) => query.clone(),
@@ -232,5 +293,49 @@ async fn post(args: PostArgs) -> Result<ExitCode> {
     } else {
         eprintln!("HTTP status {}", response.status());
         Ok(ExitCode::FAILURE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve_args(extra: &[&str]) -> ServeArgs {
+        let mut argv = vec!["customer-token-host"];
+        argv.extend_from_slice(extra);
+        Cli::parse_from(argv).serve
+    }
+
+    fn dev_file() -> Source {
+        Source::DevFile {
+            path: PathBuf::from("x/dev-credentials.env"),
+            created: true,
+        }
+    }
+
+    #[test]
+    fn the_banner_post_command_is_the_readme_one_by_default() {
+        let addr: SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        assert_eq!(
+            post_command(addr, &serve_args(&[]), &dev_file()),
+            "cargo run -p customer-token-host -- post --query-file tests/interop/seed.graphql"
+        );
+    }
+
+    #[test]
+    fn the_banner_post_command_carries_a_changed_address_data_or_env_file() {
+        let addr: SocketAddr = "127.0.0.1:4100".parse().unwrap();
+        let args = serve_args(&["--data", "my data/it's"]);
+        assert_eq!(
+            post_command(addr, &args, &dev_file()),
+            "cargo run -p customer-token-host -- post --url http://127.0.0.1:4100/graphql \
+             --data 'my data/it'\\''s' --query-file tests/interop/seed.graphql"
+        );
+        let args = serve_args(&["--data", "d", "--env-file", "local.env"]);
+        assert_eq!(
+            post_command(addr, &args, &Source::Given),
+            "cargo run -p customer-token-host -- post --url http://127.0.0.1:4100/graphql \
+             --env-file local.env --query-file tests/interop/seed.graphql"
+        );
     }
 }

@@ -388,15 +388,26 @@ pub fn wasm_opt_version(wasm_opt: &Path) -> Result<String> {
 
 /// Installs binaryen [`BINARYEN_VERSION`] into `dir` with npm (`npm install --prefix DIR
 /// binaryen@132`) unless that version is already there; returns the path of its `wasm-opt`.
+/// Holds a lock on `DIR/.install.lock` meanwhile, so processes that start at once install once.
 pub fn install_tools(dir: &Path) -> Result<PathBuf> {
     let wasm_opt = tools_wasm_opt(dir);
     let wanted = format!("version_{BINARYEN_VERSION})");
-    if is_executable(&wasm_opt)
-        && wasm_opt_version(&wasm_opt).is_ok_and(|version| version.ends_with(&wanted))
-    {
+    let installed = || {
+        is_executable(&wasm_opt)
+            && wasm_opt_version(&wasm_opt).is_ok_and(|version| version.ends_with(&wanted))
+    };
+    if installed() {
         return Ok(wasm_opt);
     }
     std::fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
+    let lock_path = dir.join(".install.lock");
+    let lock = std::fs::File::create(&lock_path)
+        .with_context(|| format!("failed to create {}", lock_path.display()))?;
+    lock.lock()
+        .with_context(|| format!("failed to lock {}", lock_path.display()))?;
+    if installed() {
+        return Ok(wasm_opt);
+    }
     let status = Command::new("npm")
         .args(["install", "--no-audit", "--no-fund", "--prefix"])
         .arg(dir)

@@ -7,8 +7,9 @@
 //! their host's interfaces.
 //!
 //! Needs `wasm-opt` (found as `xtask::find_wasm_opt` does: `$WASM_OPT`, `PATH`, or
-//! `cargo run -p xtask -- tools`). Without it the test fails if `CI` is set and is skipped, with
-//! a note, otherwise.
+//! `cargo run -p xtask -- tools`); without one, the test installs it as `tools` does (npm, from
+//! the npm registry). If that fails too, the test fails if `CI` is set and is skipped, with a
+//! note, otherwise.
 //!
 //! Like `compose.rs`, the nested builds use `<target dir>/wasm-build`; the core modules go to its
 //! own profile directory (`wasm32-wasip2/wasm-dist`), so they do not replace the components there.
@@ -30,24 +31,37 @@ const STANDARD_WASI: &[&str] = &[
     "wasi:random/",
 ];
 
-/// `wasm-opt`, or `None` (after printing why) when the test is to be skipped.
+/// `wasm-opt`: the one `xtask::find_wasm_opt` finds, else binaryen installed with npm as
+/// `cargo run -p xtask -- tools` does (once, into the shared tools directory). `None` (after
+/// printing why) when it cannot be installed and the test is to be skipped; under `CI` that
+/// fails instead.
 fn wasm_opt() -> Option<PathBuf> {
     match xtask::find_wasm_opt() {
-        Ok(Some(path)) => Some(path),
-        Ok(None) if std::env::var_os("CI").is_some() => panic!(
-            "wasm-opt (binaryen) was not found, and CI is set: the optimized dist pipeline must \
-             be tested in CI. Install it before the tests: {WASM_OPT_HINT}."
+        Ok(Some(path)) => return Some(path),
+        Ok(None) => {}
+        Err(err) => panic!("locating wasm-opt failed: {err:#}"),
+    }
+    // Straight to stderr, not through `eprintln!`, which the test harness captures.
+    let _ = writeln!(
+        std::io::stderr(),
+        "dist: installing binaryen {} with npm (as `cargo run -p xtask -- tools` does)",
+        xtask::BINARYEN_VERSION
+    );
+    let installed = xtask::tools_dir().and_then(|dir| xtask::install_tools(&dir));
+    match installed {
+        Ok(path) => Some(path),
+        Err(err) if std::env::var_os("CI").is_some() => panic!(
+            "wasm-opt (binaryen) was not found and could not be installed ({err:#}), and CI is \
+             set: the optimized dist pipeline must be tested in CI. {WASM_OPT_HINT}."
         ),
-        Ok(None) => {
-            // Straight to stderr, not through `eprintln!`, which the test harness captures.
+        Err(err) => {
             let _ = writeln!(
                 std::io::stderr(),
-                "note: skipping the optimized dist pipeline test: wasm-opt was not found. To run \
-                 it: {WASM_OPT_HINT}."
+                "note: skipping the optimized dist pipeline test: wasm-opt was not found and \
+                 could not be installed ({err:#}). To run it: {WASM_OPT_HINT}."
             );
             None
         }
-        Err(err) => panic!("locating wasm-opt failed: {err:#}"),
     }
 }
 
