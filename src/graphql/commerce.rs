@@ -395,13 +395,14 @@ pub static CONFIRMATION_STATUS_ENUM: NamedType = NamedType {
 };
 
 /// `Customer.custom_attributes(attributeCodes:)`: every attribute, or only those whose code is
-/// listed, in stored order.
+/// listed, in stored order. An empty list asks for all, as Magento's `CustomAttributeFilter`
+/// (`!empty($args['attributeCodes'])`) has it.
 fn custom_attributes(customer: &Map<String, Value>, args: &Map<String, Value>) -> Value {
     let Some(Value::Array(attributes)) = customer.get("custom_attributes") else {
         return Value::Null;
     };
     match args.get("attributeCodes") {
-        Some(Value::Array(codes)) => Value::Array(
+        Some(Value::Array(codes)) if !codes.is_empty() => Value::Array(
             attributes
                 .iter()
                 .filter(|attribute| {
@@ -437,6 +438,8 @@ mod tests {
             json!([{"__typename": "AttributeValue", "code": "b", "value": "2"}])
         );
         let args = json!({"attributeCodes": null});
+        assert_eq!(custom_attributes(customer, args.as_object().unwrap()), all);
+        let args = json!({"attributeCodes": []});
         assert_eq!(custom_attributes(customer, args.as_object().unwrap()), all);
     }
 }
