@@ -15,9 +15,10 @@ pub const PUBLIC_BASE_URL: &str = "public_base_url";
 pub const CUSTOMER_GROUP_ID: &str = "customer_group_id";
 pub const CUSTOMER_PROFILE_ON_LOGIN: &str = "customer_profile_on_login";
 pub const CORS_ALLOWED_ORIGINS: &str = "cors_allowed_origins";
+pub const OAUTH_REQUIRE_BODY_HASH: &str = "oauth_require_body_hash";
 
 /// Every key, in the order the README's table lists them.
-pub const ALL_KEYS: [&str; 10] = [
+pub const ALL_KEYS: [&str; 11] = [
     OAUTH_CONSUMER_KEY,
     OAUTH_CONSUMER_SECRET,
     OAUTH_ACCESS_TOKEN,
@@ -28,6 +29,7 @@ pub const ALL_KEYS: [&str; 10] = [
     CUSTOMER_GROUP_ID,
     CUSTOMER_PROFILE_ON_LOGIN,
     CORS_ALLOWED_ORIGINS,
+    OAUTH_REQUIRE_BODY_HASH,
 ];
 
 /// What a repeat login does with the input's profile (contract §7).
@@ -95,6 +97,8 @@ pub struct Config {
     pub public_base_url: Option<String>,
     pub customer_group_id: u32,
     pub profile_on_login: ProfileOnLogin,
+    /// Refuse signed requests without `oauth_body_hash`.
+    pub require_body_hash: bool,
 }
 
 impl fmt::Debug for Config {
@@ -107,6 +111,7 @@ impl fmt::Debug for Config {
             .field("public_base_url", &self.public_base_url)
             .field("customer_group_id", &self.customer_group_id)
             .field("profile_on_login", &self.profile_on_login)
+            .field("require_body_hash", &self.require_body_hash)
             .finish_non_exhaustive()
     }
 }
@@ -191,6 +196,19 @@ impl Config {
                 });
             }
         };
+        let require_body_hash = match optional(secrets, OAUTH_REQUIRE_BODY_HASH)?
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => {
+                return Err(ConfigError::Invalid {
+                    key: OAUTH_REQUIRE_BODY_HASH,
+                    reason: "must be `true` or `false`",
+                });
+            }
+        };
         Ok(Config {
             credentials,
             customer_token_secret,
@@ -198,6 +216,7 @@ impl Config {
             public_base_url,
             customer_group_id,
             profile_on_login,
+            require_body_hash,
         })
     }
 
@@ -368,6 +387,7 @@ mod tests {
         let config = Config::load(&Map(complete())).unwrap();
         assert_eq!(config.customer_group_id, 1);
         assert_eq!(config.profile_on_login, ProfileOnLogin::Keep);
+        assert!(!config.require_body_hash);
         let mut values = complete();
         values.insert(CUSTOMER_GROUP_ID, "4");
         values.insert(CUSTOMER_PROFILE_ON_LOGIN, "update");
@@ -378,6 +398,7 @@ mod tests {
             (CUSTOMER_GROUP_ID, "-1"),
             (CUSTOMER_GROUP_ID, "general"),
             (CUSTOMER_PROFILE_ON_LOGIN, "overwrite"),
+            (OAUTH_REQUIRE_BODY_HASH, "yes"),
         ] {
             let mut values = complete();
             values.insert(key, bad);

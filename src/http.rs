@@ -212,6 +212,7 @@ fn respond(request: &Request, ports: Ports<'_>) -> Response {
         query: request.query.as_deref(),
         authorization: request.header("authorization"),
         form_body,
+        body: &request.body,
     };
     let mut resolver = RequestResolver::new(ports, signed, bearer);
     let outcome = graphql::execute(&graphql_request, transport, &mut resolver);

@@ -120,6 +120,7 @@ impl<'a> Service<'a> {
         Verifier {
             credentials: &self.config.credentials,
             public_base_url: self.config.public_base_url.as_deref(),
+            require_body_hash: self.config.require_body_hash,
             now,
         }
         .verify(request, self.ports.store)?;

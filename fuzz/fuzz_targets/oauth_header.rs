@@ -75,23 +75,27 @@ fuzz_target!(|data: &[u8]| {
         query,
         authorization,
         form_body: form.map(str::as_bytes),
+        body: form.map(str::as_bytes).unwrap_or_default(),
     };
     let credentials = credentials();
     let configured = Verifier {
         credentials: &credentials,
         public_base_url: Some(PUBLIC_BASE_URL),
+        require_body_hash: false,
         now: NOW,
     }
     .check(&request);
     let from_request = Verifier {
         credentials: &credentials,
         public_base_url: None,
+        require_body_hash: false,
         now: NOW,
     }
     .check(&request);
     let spelled_differently = Verifier {
         credentials: &credentials,
         public_base_url: Some("HTTP://LocalHost:3000/"),
+        require_body_hash: false,
         now: NOW,
     }
     .check(&request);

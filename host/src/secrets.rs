@@ -72,6 +72,10 @@ pub const CONFIG_KEYS: &[ConfigKey] = &[
         name: "cors_allowed_origins",
         required: false,
     },
+    ConfigKey {
+        name: "oauth_require_body_hash",
+        required: false,
+    },
 ];
 
 /// A failure to read an env file.

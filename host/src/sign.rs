@@ -89,7 +89,8 @@ pub fn graphql_body(query: &str, variables: Option<&serde_json::Value>) -> Bytes
     Bytes::from(serde_json::Value::Object(body).to_string())
 }
 
-/// A signed `POST` of `body` (JSON) to `url`, ready for `Runtime::handle` or `client::send`.
+/// A signed `POST` of `body` (JSON) to `url`, its body hash signed too, ready for
+/// `Runtime::handle` or `client::send`.
 pub fn signed_post(
     url: &str,
     body: Bytes,
@@ -98,8 +99,17 @@ pub fn signed_post(
     timestamp: i64,
     nonce: &str,
 ) -> Result<http::Request<Bytes>> {
-    let authorization =
-        authorization("POST", url, credentials, signature_method, timestamp, nonce)?;
+    // The header carries `oauth_body_hash`, so this exact body is signed too.
+    let authorization = customer_token::oauth::authorization_header_with_body_hash(
+        "POST",
+        url,
+        &body,
+        credentials,
+        signature_method,
+        timestamp,
+        nonce,
+    )
+    .map_err(|e| anyhow!("cannot sign the request: {e}"))?;
     Ok(http::Request::post(url)
         .header(http::header::CONTENT_TYPE, "application/json")
         .header(http::header::AUTHORIZATION, authorization)

@@ -25,7 +25,10 @@ pub mod sign;
 pub mod signature;
 pub mod verify;
 
-pub use sign::{SignError, authorization_header, authorization_header_with_realm};
+pub use sign::{
+    SignError, authorization_header, authorization_header_with_body_hash,
+    authorization_header_with_realm, body_hash,
+};
 pub use verify::{Verified, Verifier};
 
 /// The integration's four credentials.
@@ -94,6 +97,8 @@ pub struct SignedRequest<'a> {
     pub authorization: Option<&'a str>,
     /// body only when Content-Type is application/x-www-form-urlencoded
     pub form_body: Option<&'a [u8]>,
+    /// the raw body, whatever its type (what `oauth_body_hash` covers)
+    pub body: &'a [u8],
 }
 
 impl fmt::Debug for SignedRequest<'_> {
@@ -113,6 +118,7 @@ impl fmt::Debug for SignedRequest<'_> {
             .field("query", &presence(&self.query))
             .field("authorization", &presence(&self.authorization))
             .field("form_body", &presence(&self.form_body))
+            .field("body_bytes", &self.body.len())
             .finish()
     }
 }
@@ -230,6 +236,7 @@ mod tests {
             query: Some("oauth_token=TOKEN-2"),
             authorization: Some(r#"OAuth oauth_consumer_key="KEY-1""#),
             form_body: Some(b"oauth_nonce=n&oauth_token=TOKEN-2"),
+            body: b"oauth_nonce=n&oauth_token=TOKEN-2",
         };
         let printed = format!("{request:?}");
         assert!(

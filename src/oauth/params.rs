@@ -438,6 +438,7 @@ mod tests {
             query: Some("b5=%3D%253D&a3=a&c%40=&a2=r%20b"),
             authorization: Some(r#"OAuth realm="Example", oauth_nonce="7d8f3e4a""#),
             form_body: Some(b"c2&a3=2+q"),
+            body: b"c2&a3=2+q",
         };
         assert_eq!(
             pairs(&collect(&request).unwrap()),

@@ -53,6 +53,8 @@ pub struct Verifier<'a> {
     /// A value that [`split_public_base_url`] does not accept refuses every request with
     /// `signature_invalid`; configuration loading should validate it with that function.
     pub public_base_url: Option<&'a str>,
+    /// Refuse a request without `oauth_body_hash` (`oauth_require_body_hash`).
+    pub require_body_hash: bool,
     pub now: i64,
 }
 
@@ -94,8 +96,10 @@ impl Verifier<'_> {
         }
 
         // 1. Required parameters.
+        let body_hash_required = self.require_body_hash.then_some(BODY_HASH);
         let absent: Vec<String> = REQUIRED
             .iter()
+            .chain(&body_hash_required)
             .filter(|name| params::find(&params, name).is_none())
             .map(|name| name.to_string())
             .collect();
@@ -155,12 +159,30 @@ impl Verifier<'_> {
             return Err(Problem::SignatureInvalid);
         }
 
+        // 8. The body, when the signature covers it (`oauth_body_hash`).
+        if let Some(given) = params::find(&params, BODY_HASH)
+            && !body_hash_matches(signature_method, request.body, given)
+        {
+            return Err(Problem::SignatureInvalid);
+        }
+
         Ok(Verified {
             signature_method,
             timestamp,
             nonce: nonce.to_vec(),
         })
     }
+}
+
+const BODY_HASH: &str = "oauth_body_hash";
+
+/// `oauth_body_hash` against the raw body: the signature method's hash, as the Request Body
+/// Hash extension defines it; for HMAC-SHA256 also SHA-1, which Python's oauthlib sends for
+/// every method. Either way the signature covers a hash of exactly this body.
+fn body_hash_matches(signature_method: SignatureMethod, body: &[u8], given: &[u8]) -> bool {
+    let own = super::sign::body_hash(signature_method, body);
+    let sha1 = super::sign::body_hash(SignatureMethod::HmacSha1, body);
+    constant_time_eq(own.as_bytes(), given) | constant_time_eq(sha1.as_bytes(), given)
 }
 
 /// The value of a parameter known to be present (step 1 checked); absent all the same is
@@ -221,6 +243,19 @@ mod tests {
             query: None,
             authorization: Some(authorization),
             form_body: None,
+            body: b"",
+        }
+    }
+
+    fn post_with_body<'a>(
+        authority: &'a str,
+        path: &'a str,
+        authorization: &'a str,
+        body: &'a [u8],
+    ) -> SignedRequest<'a> {
+        SignedRequest {
+            body,
+            ..post(authority, path, authorization)
         }
     }
 
@@ -228,6 +263,7 @@ mod tests {
         Verifier {
             credentials,
             public_base_url: None,
+            require_body_hash: false,
             now,
         }
     }
@@ -313,6 +349,7 @@ mod tests {
                 r#"OAuth realm="Photos", oauth_consumer_key="dpf43f3p2l4k3l03", oauth_token="nnch734d00sl2jdk", oauth_signature_method="HMAC-SHA1", oauth_timestamp="137131202", oauth_nonce="chapoH", oauth_signature="MdpQcU8iPSUjWoN%2FUDMsK2sui9I%3D""#,
             ),
             form_body: None,
+            body: b"",
         };
         let store = MemStore::default();
         verifier(&credentials, 137131202)
@@ -338,6 +375,7 @@ mod tests {
                 "OAuth oauth_nonce=\"kllo9940pd9333jh\", oauth_timestamp=\"1191242096\", oauth_version=\"1.0\", oauth_signature_method=\"HMAC-SHA1\", oauth_consumer_key=\"dpf43f3p2l4k3l03\", oauth_token=\"nnch734d00sl2jdk\", oauth_signature=\"tR3%2BTy81lMeYAr%2FFid0kMTYa%2FWM%3D\"",
             ),
             form_body: None,
+            body: b"",
         };
         assert_eq!(
             check(&credentials, 1191242096, &request).unwrap(),
@@ -349,6 +387,8 @@ mod tests {
         );
     }
 
+    /// The JSON body oauthlib signed V1 with (its `oauth_body_hash` is this body's SHA-1).
+    const V1_BODY: &[u8] = br#"{"query":"{ __typename }"}"#;
     const V1_HEADER: &str = "OAuth oauth_nonce=\"n0nce-V1\", oauth_timestamp=\"1748499421\", oauth_version=\"1.0\", oauth_signature_method=\"HMAC-SHA256\", oauth_consumer_key=\"ck-3f9a1c\", oauth_token=\"tk-0a1b2c3d\", oauth_body_hash=\"S4q9rWQTBG1qlRf6oG5M0Pd77Uo%3D\", oauth_signature=\"PwM7AvWARnN%2FbOOgJXFY6q%2BshdGM3BV%2FuFR%2BqGax4Ig%3D\"";
 
     #[test]
@@ -356,12 +396,38 @@ mod tests {
         let credentials = vector_credentials();
         let request = SignedRequest {
             scheme: "https",
-            ..post("shop.example.com", "/graphql", V1_HEADER)
+            ..post_with_body("shop.example.com", "/graphql", V1_HEADER, V1_BODY)
         };
         let store = MemStore::default();
         verifier(&credentials, 1748499421)
             .verify(&request, &store)
             .unwrap();
+    }
+
+    #[test]
+    fn oauthlibs_body_hash_binds_the_body() {
+        let credentials = vector_credentials();
+        let request = SignedRequest {
+            scheme: "https",
+            ..post_with_body("shop.example.com", "/graphql", V1_HEADER, b"{}")
+        };
+        assert_eq!(
+            check(&credentials, 1748499421, &request),
+            Err(Problem::SignatureInvalid)
+        );
+        let required = Verifier {
+            require_body_hash: true,
+            ..verifier(&credentials, 1748499421)
+        };
+        let without = post(
+            "shop.example.com",
+            "/graphql",
+            "OAuth oauth_nonce=\"n\", oauth_timestamp=\"1748499421\", oauth_signature_method=\"HMAC-SHA256\", oauth_consumer_key=\"ck-3f9a1c\", oauth_token=\"tk-0a1b2c3d\", oauth_signature=\"x\"",
+        );
+        assert_eq!(
+            required.check(&without),
+            Err(Problem::ParameterAbsent(vec!["oauth_body_hash".into()]))
+        );
     }
 
     #[test]
@@ -398,6 +464,7 @@ mod tests {
             scheme: "https",
             query: Some("z=last"),
             form_body: Some(b"name=J%C3%BCrgen+M%C3%BCller&a=1&a=0&sp=a%20b&amp=%26&z=first"),
+            body: b"name=J%C3%BCrgen+M%C3%BCller&a=1&a=0&sp=a%20b&amp=%26&z=first",
             ..post(
                 "shop.example.com",
                 "/graphql",
@@ -408,6 +475,7 @@ mod tests {
         // Without the form body (e.g. sent as JSON instead) the signature no longer matches.
         let without_body = SignedRequest {
             form_body: None,
+            body: b"",
             ..request
         };
         assert_eq!(
@@ -423,13 +491,13 @@ mod tests {
         check(
             &credentials,
             1700000002,
-            &post("LocalHost:8080", "/graphql", header),
+            &post_with_body("LocalHost:8080", "/graphql", header, b"{}"),
         )
         .unwrap();
         check(
             &credentials,
             1700000002,
-            &post("localhost:8080", "/graphql", header),
+            &post_with_body("localhost:8080", "/graphql", header, b"{}"),
         )
         .unwrap();
         assert_eq!(
@@ -542,7 +610,7 @@ mod tests {
         let credentials = vector_credentials();
         // V1 was signed for https://shop.example.com/graphql; it arrives over plain http at an
         // internal address.
-        let request = post("10.0.0.7:3000", "/graphql", V1_HEADER);
+        let request = post_with_body("10.0.0.7:3000", "/graphql", V1_HEADER, V1_BODY);
         assert_eq!(
             check(&credentials, 1748499421, &request),
             Err(Problem::SignatureInvalid)
@@ -556,6 +624,7 @@ mod tests {
             let verifier = Verifier {
                 credentials: &credentials,
                 public_base_url: Some(base),
+                require_body_hash: false,
                 now: 1748499421,
             };
             verifier.check(&request).unwrap();
@@ -568,6 +637,7 @@ mod tests {
             let verifier = Verifier {
                 credentials: &credentials,
                 public_base_url: Some(base),
+                require_body_hash: false,
                 now: 1748499421,
             };
             assert_eq!(
@@ -581,10 +651,11 @@ mod tests {
         let verifier = Verifier {
             credentials: &credentials,
             public_base_url: Some("http://localhost:8080"),
+            require_body_hash: false,
             now: 1700000002,
         };
         verifier
-            .check(&post("internal", "/graphql", header))
+            .check(&post_with_body("internal", "/graphql", header, b"{}"))
             .unwrap();
     }
 
@@ -594,11 +665,12 @@ mod tests {
         let verifier = Verifier {
             credentials: &credentials,
             public_base_url: Some("shop.example.com"),
+            require_body_hash: false,
             now: 1748499421,
         };
         let request = SignedRequest {
             scheme: "https",
-            ..post("shop.example.com", "/graphql", V1_HEADER)
+            ..post_with_body("shop.example.com", "/graphql", V1_HEADER, V1_BODY)
         };
         assert_eq!(verifier.check(&request), Err(Problem::SignatureInvalid));
     }
@@ -638,10 +710,12 @@ mod tests {
                 query: Some("x=1+2&y=%26"),
                 authorization: Some(&header),
                 form_body: Some(b"form=a+b%2Bc"),
+                body: b"form=a+b%2Bc",
             };
             let verifier = Verifier {
                 credentials: &credentials,
                 public_base_url: Some("https://shop.example.com"),
+                require_body_hash: false,
                 now,
             };
             verifier.verify(&request, &store).unwrap();
@@ -676,6 +750,7 @@ mod tests {
             query: Some("q=1"),
             authorization: Some(&header),
             form_body: Some(b"f=v"),
+            body: b"f=v",
         };
         check(&credentials, now, &good).unwrap();
 
@@ -720,10 +795,12 @@ mod tests {
         });
         bad(SignedRequest {
             form_body: Some(b"f=w"),
+            body: b"f=w",
             ..good
         });
         bad(SignedRequest {
             form_body: Some(b"f=v&g="),
+            body: b"f=v&g=",
             ..good
         });
 
@@ -803,6 +880,7 @@ mod tests {
         let request = SignedRequest {
             query: Some("oauth_consumer_key=ck&oauth_nonce=n"),
             form_body: Some(b"oauth_signature=x"),
+            body: b"oauth_signature=x",
             ..post("h", "/graphql", &partial)
         };
         // All present now; the consumer key "ck" is not the configured one.
@@ -989,7 +1067,7 @@ mod tests {
         let now = 1748499421;
         let good = SignedRequest {
             scheme: "https",
-            ..post("shop.example.com", "/graphql", V1_HEADER)
+            ..post_with_body("shop.example.com", "/graphql", V1_HEADER, V1_BODY)
         };
         // A forged request with the same nonce stores nothing and does not burn the nonce.
         let forged_header = V1_HEADER.replace("PwM7", "QwM7");
@@ -1020,7 +1098,7 @@ mod tests {
         let now = 1748499421;
         let good = SignedRequest {
             scheme: "https",
-            ..post("shop.example.com", "/graphql", V1_HEADER)
+            ..post_with_body("shop.example.com", "/graphql", V1_HEADER, V1_BODY)
         };
         let store = MemStore::default();
         store.fail_on(Some("oauth-nonce:"));
@@ -1042,7 +1120,7 @@ mod tests {
         let now = 1748499421;
         let good = SignedRequest {
             scheme: "https",
-            ..post("shop.example.com", "/graphql", V1_HEADER)
+            ..post_with_body("shop.example.com", "/graphql", V1_HEADER, V1_BODY)
         };
         // Twice in the header.
         let twice = V1_HEADER.replace(
@@ -1074,6 +1152,7 @@ mod tests {
                     &SignedRequest {
                         query,
                         form_body: body,
+                        body: body.unwrap_or_default(),
                         ..good
                     }
                 ),
@@ -1147,6 +1226,7 @@ mod tests {
         );
         let bad_body = SignedRequest {
             form_body: Some(b"\xff\xfe%G0"),
+            body: b"\xff\xfe%G0",
             ..post("h", "/", V1_HEADER)
         };
         assert_eq!(
@@ -1175,6 +1255,7 @@ mod tests {
             let request = SignedRequest {
                 query: Some(&text),
                 form_body: Some(&bytes),
+                body: &bytes,
                 ..post("h", "/", &text)
             };
             let _ = verifier(&credentials, 0).verify(&request, &store);

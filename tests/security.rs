@@ -1,0 +1,138 @@
+//! Findings of the hostile review, each through the built component on every host: the
+//! signed body (`oauth_body_hash`).
+
+#[macro_use]
+mod support;
+
+use customer_token::oauth::{
+    SignatureMethod, authorization_header_with_body_hash, authorization_header_with_realm,
+};
+use customer_token_host::Flavor;
+use serde_json::json;
+use support::*;
+
+fn exchange_body(email: &str) -> Vec<u8> {
+    json!({"query": format!(
+        r#"mutation {{ exchangeExternalCustomerToken(input: {{customer: {{firstname: "Roni", lastname: "Cost", email: "{email}"}}}}) {{ customer {{ email }} }} }}"#
+    )})
+    .to_string()
+    .into_bytes()
+}
+
+async fn send(fixture: &Fixture, authorization: &str, body: Vec<u8>) -> Reply {
+    fixture
+        .send(
+            "POST",
+            URL,
+            Some("application/json"),
+            Some(authorization),
+            body,
+        )
+        .await
+}
+
+fn hashed(fixture: &Fixture, method: SignatureMethod, body: &[u8]) -> String {
+    authorization_header_with_body_hash(
+        "POST",
+        URL,
+        body,
+        &credentials(),
+        method,
+        fixture.now(),
+        &fixture.fresh_nonce(),
+    )
+    .unwrap()
+}
+
+/// A header whose `oauth_body_hash` is the SHA-1 one, as Python's oauthlib sends it for
+/// every signature method: the parameter is added by hand here.
+fn hashed_sha1_like_oauthlib(fixture: &Fixture, body: &[u8]) -> String {
+    use base64::Engine as _;
+    use sha1::Digest as _;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha1::Sha1::digest(body));
+    // Sign with the hash as a signed parameter, then move it into the header.
+    let header = authorization_header_with_realm(
+        None,
+        "POST",
+        URL,
+        &[("oauth_body_hash".to_owned(), hash.clone())],
+        &credentials(),
+        SignatureMethod::HmacSha256,
+        fixture.now(),
+        &fixture.fresh_nonce(),
+    )
+    .unwrap();
+    let encoded: String = form_urlencoded::byte_serialize(hash.as_bytes()).collect();
+    let encoded = encoded.replace('+', "%20");
+    header.replacen(
+        "OAuth ",
+        &format!("OAuth oauth_body_hash=\"{encoded}\", "),
+        1,
+    )
+}
+
+async fn a_signed_body_hash_binds_the_body(host: Flavor) {
+    let fixture = Fixture::on(host);
+    let signed_body = exchange_body("signed@example.com");
+    for method in [SignatureMethod::HmacSha256, SignatureMethod::HmacSha1] {
+        let header = hashed(&fixture, method, &signed_body);
+        let reply = send(&fixture, &header, signed_body.clone()).await;
+        assert_eq!(reply.status, 200, "{method:?}: {}", reply.body);
+        assert_eq!(
+            reply.body["data"]["exchangeExternalCustomerToken"]["customer"]["email"],
+            "signed@example.com"
+        );
+
+        // The same header with another body: one login of any email is what a leaked header
+        // would allow without the check.
+        let header = hashed(&fixture, method, &signed_body);
+        let reply = send(&fixture, &header, exchange_body("attacker@example.com")).await;
+        assert_eq!(reply.status, 403, "{method:?}: {}", reply.body);
+        assert_eq!(
+            only_error(&reply)["extensions"]["oauth_problem"],
+            "signature_invalid"
+        );
+    }
+    // oauthlib's SHA-1 body hash under HMAC-SHA256 binds the body just the same.
+    let header = hashed_sha1_like_oauthlib(&fixture, &signed_body);
+    assert_eq!(
+        send(&fixture, &header, signed_body.clone()).await.status,
+        200
+    );
+    let header = hashed_sha1_like_oauthlib(&fixture, &signed_body);
+    let reply = send(&fixture, &header, exchange_body("attacker@example.com")).await;
+    assert_eq!(
+        only_error(&reply)["extensions"]["oauth_problem"],
+        "signature_invalid"
+    );
+    // The refused bodies created nobody.
+    let keys = fixture.memory.keys();
+    assert_eq!(
+        keys.iter()
+            .filter(|key| key.starts_with("customer:"))
+            .count(),
+        1,
+        "{keys:?}"
+    );
+}
+
+async fn a_deployment_can_require_the_body_hash(host: Flavor) {
+    let fixture = Fixture::with_secrets(host, secrets().with("oauth_require_body_hash", "true"));
+    let body = exchange_body("roni_cost@example.com");
+    let reply = send(&fixture, &fixture.signed(), body.clone()).await;
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    let error = only_error(&reply);
+    assert_eq!(error["extensions"]["oauth_problem"], "parameter_absent");
+    assert_eq!(
+        error["extensions"]["oauth_parameters_absent"],
+        json!(["oauth_body_hash"])
+    );
+    let header = hashed(&fixture, SignatureMethod::HmacSha256, &body);
+    let reply = send(&fixture, &header, body).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+}
+
+on_every_host!(
+    a_signed_body_hash_binds_the_body,
+    a_deployment_can_require_the_body_hash,
+);
