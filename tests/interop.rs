@@ -4,7 +4,6 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
 use customer_token_host::server::Server;
@@ -48,31 +47,16 @@ async fn start(
 
 /// Runs the oauthlib client against `url`; returns (status, body).
 async fn oauthlib(url: &str, method: &str, tamper: Option<&str>) -> (u16, Value) {
-    let query_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/seed.graphql");
-    let mut command = Command::new("python3");
+    let mut command = oauthlib_client(url);
     command
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/oauthlib_client.py"))
-        .args(["--url", url, "--method", method, "--query-file"])
-        .arg(&query_file)
-        .env("OAUTH_CONSUMER_KEY", CONSUMER_KEY)
-        .env("OAUTH_CONSUMER_SECRET", CONSUMER_SECRET)
-        .env("OAUTH_ACCESS_TOKEN", ACCESS_TOKEN)
-        .env("OAUTH_ACCESS_TOKEN_SECRET", ACCESS_TOKEN_SECRET);
+        .args(["--method", method, "--query-file"])
+        .arg(seed_query_file());
     if let Some(tamper) = tamper {
         command.args(["--tamper", tamper]);
     }
-    let output = tokio::task::spawn_blocking(move || command.output())
+    let reply = tokio::task::spawn_blocking(move || run_client(command))
         .await
-        .unwrap()
-        .expect(
-            "python3 runs (install oauthlib with `pip install -r tests/interop/requirements.txt`)",
-        );
-    assert!(
-        output.status.success(),
-        "oauthlib client failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let reply: Value = serde_json::from_slice(&output.stdout).expect("the client prints JSON");
+        .unwrap();
     (
         reply["status"].as_u64().unwrap() as u16,
         reply["body"].clone(),

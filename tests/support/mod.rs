@@ -3,6 +3,8 @@
 
 #![allow(dead_code, unused_macros)] // each test binary uses a different part of the fixture
 
+use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -277,4 +279,54 @@ pub fn only_error(reply: &Reply) -> &Value {
         .unwrap_or_else(|| panic!("no errors in {}", reply.body));
     assert_eq!(errors.len(), 1, "exactly one error in {}", reply.body);
     &errors[0]
+}
+
+/// The oauthlib client (`tests/interop/oauthlib_client.py`, an OAuth 1.0a signer that is not
+/// ours) with the suite's credentials, for `url`. Add its arguments (`--query-file`, `--query`,
+/// `--nonce`, `--authorization`, `--count`, ...) and run it with [`run_client`].
+pub fn oauthlib_client(url: &str) -> Command {
+    let mut command = Command::new("python3");
+    command
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/oauthlib_client.py"))
+        .args(["--url", url])
+        .env("OAUTH_CONSUMER_KEY", CONSUMER_KEY)
+        .env("OAUTH_CONSUMER_SECRET", CONSUMER_SECRET)
+        .env("OAUTH_ACCESS_TOKEN", ACCESS_TOKEN)
+        .env("OAUTH_ACCESS_TOKEN_SECRET", ACCESS_TOKEN_SECRET);
+    command
+}
+
+/// `tests/interop/seed.graphql`, for `--query-file`.
+pub fn seed_query_file() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/seed.graphql")
+}
+
+/// Runs the oauthlib client; returns what it printed: `{"status", "headers", "body"}`, or a
+/// list of those with `--count`.
+pub fn run_client(mut command: Command) -> Value {
+    let output = command.output().expect(
+        "python3 runs (install oauthlib with `pip install -r tests/interop/requirements.txt`)",
+    );
+    assert!(
+        output.status.success(),
+        "oauthlib client failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let reply: Value = serde_json::from_slice(&output.stdout).expect("the client prints JSON");
+    assert_no_secret(&reply.to_string(), "a response");
+    reply
+}
+
+/// The drop-ins' `minify`, which their GET requests apply to the query: `/#.*/g` to nothing,
+/// `/\s+/g` to one space, then trim.
+pub fn minify(document: &str) -> String {
+    let without_comments: String = document
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    without_comments
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
