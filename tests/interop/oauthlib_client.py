@@ -71,10 +71,14 @@ def send(url, body, headers):
             status, reply_headers, text = response.status, response.headers, response.read().decode()
     except urllib.error.HTTPError as error:
         status, reply_headers, text = error.code, error.headers, error.read().decode()
+    try:
+        body = json.loads(text)
+    except ValueError:  # not JSON (a host's own 404, say): the text as received
+        body = text
     return {
         "status": status,
         "headers": {name.lower(): value for name, value in reply_headers.items()},
-        "body": json.loads(text),
+        "body": body,
     }
 
 
