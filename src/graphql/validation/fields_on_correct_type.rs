@@ -77,7 +77,7 @@ fn suggested_type_names(parent: &NamedType, field_name: &str) -> Vec<String> {
         }
     }
     // PHP's `arsort` is stable here: equal counts keep their first-seen order.
-    interface_counts.sort_by(|a, b| b.1.cmp(&a.1));
+    interface_counts.sort_by_key(|b| std::cmp::Reverse(b.1));
     interface_counts
         .into_iter()
         .map(|(name, _)| name.to_owned())
