@@ -71,19 +71,6 @@ async fn send_as_dropin(fixture: &Fixture, method: &str, document: &str, token: 
     raw.into_json()
 }
 
-/// The drop-ins' `minify`: `/#.*/g` to nothing, `/\s+/g` to one space, then trim.
-fn minify(document: &str) -> String {
-    let without_comments: String = document
-        .lines()
-        .map(|line| line.split('#').next().unwrap_or_default())
-        .collect::<Vec<_>>()
-        .join("\n");
-    without_comments
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 async fn the_drop_in_documents_work_verbatim(host: Flavor) {
     let fixture = Fixture::on(host);
     let token = login(&fixture).await;

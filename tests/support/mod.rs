@@ -3,6 +3,9 @@
 
 #![allow(dead_code, unused_macros)] // each test binary uses a different part of the fixture
 
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -277,4 +280,145 @@ pub fn only_error(reply: &Reply) -> &Value {
         .unwrap_or_else(|| panic!("no errors in {}", reply.body));
     assert_eq!(errors.len(), 1, "exactly one error in {}", reply.body);
     &errors[0]
+}
+
+/// The oauthlib client (`tests/interop/oauthlib_client.py`, an OAuth 1.0a signer that is not
+/// ours) with the suite's credentials, for `url`. Add its arguments (`--query-file`, `--query`,
+/// `--nonce`, `--authorization`, `--count`, ...) and run it with [`run_client`].
+pub fn oauthlib_client(url: &str) -> Command {
+    let python = interop_python().expect("python3 with oauthlib: see interop_python");
+    let mut command = Command::new(python);
+    command
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/oauthlib_client.py"))
+        .args(["--url", url])
+        .env("OAUTH_CONSUMER_KEY", CONSUMER_KEY)
+        .env("OAUTH_CONSUMER_SECRET", CONSUMER_SECRET)
+        .env("OAUTH_ACCESS_TOKEN", ACCESS_TOKEN)
+        .env("OAUTH_ACCESS_TOKEN_SECRET", ACCESS_TOKEN_SECRET);
+    command
+}
+
+/// `tests/interop/seed.graphql`, for `--query-file`.
+pub fn seed_query_file() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/seed.graphql")
+}
+
+/// Runs the oauthlib client; returns what it printed: `{"status", "headers", "body"}`, or a
+/// list of those with `--count`.
+pub fn run_client(mut command: Command) -> Value {
+    let output = command
+        .output()
+        .expect("the virtual environment's python runs");
+    assert!(
+        output.status.success(),
+        "oauthlib client failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let reply: Value = serde_json::from_slice(&output.stdout).expect("the client prints JSON");
+    assert_no_secret(&reply.to_string(), "a response");
+    reply
+}
+
+/// The drop-ins' `minify`, which their GET requests apply to the query: `/#.*/g` to nothing,
+/// `/\s+/g` to one space, then trim.
+pub fn minify(document: &str) -> String {
+    let without_comments: String = document
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    without_comments
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The Python that runs the oauthlib client, made once per test process (see below); `None`
+/// when there is no `python3` outside `CI`.
+pub fn interop_python() -> Option<PathBuf> {
+    static PYTHON: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    PYTHON.get_or_init(make_interop_python).clone()
+}
+
+/// Runs `command`; panics with its output unless it succeeds.
+fn run_checked(command: &mut Command, what: &str) {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run {command:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{what} failed ({}): {command:?}\n{}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The Python of a virtual environment holding tests/interop/requirements.txt, made on first
+/// use and reused while the requirements are unchanged (the file `requirements.txt` in it is
+/// written last, so a half-made environment is made again). A lock file serializes test
+/// processes that start at once. `None` (after a note) if there is no `python3` outside `CI`.
+fn make_interop_python() -> Option<PathBuf> {
+    let requirements_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/requirements.txt");
+    let requirements = std::fs::read_to_string(&requirements_path).expect("requirements.txt");
+    let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let venv = base.join("interop-venv");
+    let bin = if cfg!(windows) { "Scripts" } else { "bin" };
+    let python = venv.join(bin).join(if cfg!(windows) {
+        "python.exe"
+    } else {
+        "python"
+    });
+    let installed = venv.join("requirements.txt");
+    let ready = || std::fs::read_to_string(&installed).is_ok_and(|text| text == requirements);
+    if ready() && python.is_file() {
+        return Some(python);
+    }
+
+    if let Err(e) = Command::new("python3").arg("--version").output() {
+        if std::env::var_os("CI").is_some() {
+            panic!("python3 cannot be run ({e}), and CI is set: the oauthlib test must run in CI");
+        }
+        // Straight to stderr, not through `eprintln!`, which the test harness captures.
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: skipping the oauthlib interoperability test: python3 cannot be run ({e}); \
+             install Python 3 to run it"
+        );
+        return None;
+    }
+
+    std::fs::create_dir_all(base).unwrap();
+    let lock = std::fs::File::create(base.join("interop-venv.lock")).unwrap();
+    lock.lock().expect("lock the virtual environment");
+    if !(ready() && python.is_file()) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "interop: installing {} into {}",
+            requirements.trim(),
+            venv.display()
+        );
+        let _ = std::fs::remove_dir_all(&venv);
+        run_checked(
+            Command::new("python3").args(["-m", "venv"]).arg(&venv),
+            "creating the virtual environment",
+        );
+        run_checked(
+            Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "-r",
+                ])
+                .arg(&requirements_path),
+            "pip install -r tests/interop/requirements.txt",
+        );
+        std::fs::write(&installed, &requirements).unwrap();
+    }
+    drop(lock);
+    Some(python)
 }

@@ -15,6 +15,7 @@ mod state;
 pub use self::consumer::{CONSUMER_WASM_ENV_VAR, ConsumerRuntime, default_consumer_wasm_path};
 pub use self::engine::{EPOCH_TICK, LoadTimings, engine_config, pool, uses_pooling_allocator};
 pub use self::flavor::{FLAVOR_ENV_VAR, Flavor, UnknownFlavor};
+pub use self::hosts::spin::{SPIN_ROUTE, UNKNOWN_CLIENT_ADDR, spin_trigger_request};
 
 use self::bindings::exchange::{Customer, CustomerInput, Error as ExchangeError, ExchangeOutput};
 use self::engine::Loaded;
@@ -283,9 +284,13 @@ impl Runtime {
 
     async fn handle_inner(&self, request: http::Request<Bytes>) -> Result<http::Response<Bytes>> {
         let mut store = self.inner.calls.new_store();
-        let scheme = match request.uri().scheme_str() {
-            Some("https") => Scheme::Https,
-            _ => Scheme::Http,
+        let (scheme, request) = match self.flavor() {
+            // Spin's trigger adds its headers, and its wasi executor says `http` even over TLS.
+            Flavor::Spin => (Scheme::Http, spin_trigger_request(request, None)),
+            _ => match request.uri().scheme_str() {
+                Some("https") => (Scheme::Https, request),
+                _ => (Scheme::Http, request),
+            },
         };
         let (parts, body) = request.into_parts();
         let body = Full::new(body).map_err(|never| -> wasmtime_wasi_http::Error { match never {} });

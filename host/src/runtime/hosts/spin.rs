@@ -33,6 +33,70 @@ use crate::runtime::state::State;
 use crate::secrets::SecretMap;
 use wasmtime::component::{HasData, Linker, Resource, ResourceTable};
 
+/// The route `spin.toml` gives the component; Spin's trigger answers other paths itself (404),
+/// without calling the component.
+pub const SPIN_ROUTE: &str = "/graphql";
+
+/// The client address [`spin_trigger_request`] puts in `spin-client-addr` when the caller has
+/// none (Spin puts the TCP peer's address there).
+pub const UNKNOWN_CLIENT_ADDR: &str = "127.0.0.1:0";
+
+/// The request as Spin 4's HTTP trigger hands it to a `wasi:http` component for the route
+/// [`SPIN_ROUTE`], as `tests/real_spin.rs` observed it (with a probe component echoing what it
+/// received) and spinframework/spin `crates/trigger-http/src/{headers,wasi}.rs` do it:
+///
+/// - the `connection` header is removed;
+/// - seven headers are appended after the client's, in this order: `spin-path-info` (empty for an
+///   exact route), `spin-full-url` (`<scheme>://<Host header, else localhost><path and query>`),
+///   `spin-matched-route`, `spin-base-path` (`/`), `spin-raw-component-route`,
+///   `spin-component-route` (all three the route) and `spin-client-addr` (`client_addr`);
+/// - the authority is the `Host` header's (the component never sees `host` itself: wasmtime's
+///   `wasi:http` removes it, on Spin as in this emulation).
+///
+/// Spin refills the header map after clearing it, so the component sees the headers in no
+/// particular order; only the set is imitated here.
+/// They count towards the component's header limits like any other: a GET whose URL is longer
+/// than the header budget is refused on Spin (431) because `spin-full-url` repeats it.
+///
+/// The scheme is not changed here; [`Runtime::handle`](crate::Runtime::handle) gives the
+/// component `http` under Spin whatever the URI says, as Spin's wasi executor does.
+pub fn spin_trigger_request(
+    request: http::Request<bytes::Bytes>,
+    client_addr: Option<std::net::SocketAddr>,
+) -> http::Request<bytes::Bytes> {
+    use http::header::{HeaderName, HeaderValue};
+    let (mut parts, body) = request.into_parts();
+    parts.headers.remove(http::header::CONNECTION);
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
+        .unwrap_or_else(|| "localhost".to_owned());
+    let scheme = parts.uri.scheme_str().unwrap_or("http");
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map_or("/", http::uri::PathAndQuery::as_str);
+    let full_url = format!("{scheme}://{host}{path_and_query}");
+    let client_addr = client_addr.map_or_else(|| UNKNOWN_CLIENT_ADDR.to_owned(), |a| a.to_string());
+    for (name, value) in [
+        ("spin-path-info", ""),
+        ("spin-full-url", full_url.as_str()),
+        ("spin-matched-route", SPIN_ROUTE),
+        ("spin-base-path", "/"),
+        ("spin-raw-component-route", SPIN_ROUTE),
+        ("spin-component-route", SPIN_ROUTE),
+        ("spin-client-addr", client_addr.as_str()),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            parts.headers.append(HeaderName::from_static(name), value);
+        }
+    }
+    http::Request::from_parts(parts, body)
+}
+
 mod bindings {
     #![allow(missing_docs, clippy::all)]
 
