@@ -74,6 +74,10 @@ pub fn secrets() -> MemorySecrets {
         (key::CUSTOMER_TOKEN_SECRET, TOKEN_SECRET),
         (key::CUSTOMER_TOKEN_LIFETIME_MINUTES, LIFETIME_MINUTES),
         (key::PUBLIC_BASE_URL, PUBLIC_BASE_URL),
+        (key::CUSTOMER_GROUP_ID, "1"),
+        (key::CUSTOMER_PROFILE_ON_LOGIN, "keep"),
+        (key::CORS_ALLOWED_ORIGINS, "https://shop.example.com"),
+        (key::OAUTH_REQUIRE_BODY_HASH, "false"),
     ];
     assert!(
         key::ALL_KEYS
