@@ -9,12 +9,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use customer_token::clock::SystemClock;
-use customer_token::http::{self, Request};
-use customer_token::memory::{MemorySecrets, MemoryStore};
-use customer_token::service::Ports;
+mod support;
+
 use graphql_parser::schema::{Definition, Directive, Document, TypeDefinition, Value as Gql};
-use serde_json::{Value, json};
+use serde_json::Value;
+use support::answer_natively;
 
 const ADOBE_SCHEMA: &str = include_str!("adobe/adobe-schema.graphql");
 
@@ -251,25 +250,7 @@ fragment TypeRef on __Type {
 }"#;
 
 fn our_types() -> BTreeMap<String, Type> {
-    let store = MemoryStore::default();
-    let secrets = MemorySecrets(Default::default());
-    let ports = Ports {
-        store: &store,
-        secrets: &secrets,
-        clock: &SystemClock,
-    };
-    let request = Request {
-        method: "POST".into(),
-        scheme: "http".into(),
-        authority: "localhost".into(),
-        path: "/graphql".into(),
-        headers: vec![("content-type".into(), b"application/json".to_vec())],
-        body: json!({ "query": INTROSPECTION }).to_string().into_bytes(),
-        ..Request::default()
-    };
-    let response = http::handle(&request, ports);
-    assert_eq!(response.status, 200);
-    let body: Value = serde_json::from_slice(&response.body).unwrap();
+    let body = answer_natively(INTROSPECTION);
     assert!(body.get("errors").is_none(), "{body}");
     body["data"]["__schema"]["types"]
         .as_array()

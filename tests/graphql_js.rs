@@ -8,11 +8,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use customer_token::clock::SystemClock;
-use customer_token::http::{self, Request};
-use customer_token::memory::{MemorySecrets, MemoryStore};
-use customer_token::service::Ports;
-use serde_json::{Value, json};
+mod support;
+
+use serde_json::Value;
+use support::answer_natively;
 
 const GRAPHQL_JS: &str = "graphql@16.11.0";
 
@@ -52,28 +51,6 @@ fn node(dir: &Path, args: &[&str]) -> std::process::Output {
         .expect("node runs")
 }
 
-fn answer(query: &str) -> Value {
-    let store = MemoryStore::default();
-    let secrets = MemorySecrets(Default::default());
-    let ports = Ports {
-        store: &store,
-        secrets: &secrets,
-        clock: &SystemClock,
-    };
-    let request = Request {
-        method: "POST".into(),
-        scheme: "http".into(),
-        authority: "localhost".into(),
-        path: "/graphql".into(),
-        headers: vec![("content-type".into(), b"application/json".to_vec())],
-        body: json!({ "query": query }).to_string().into_bytes(),
-        ..Request::default()
-    };
-    let response = http::handle(&request, ports);
-    assert_eq!(response.status, 200);
-    serde_json::from_slice(&response.body).unwrap()
-}
-
 #[test]
 fn graphql_js_builds_our_schema_and_accepts_the_storefront_documents() {
     let dir = match graphql_js() {
@@ -91,7 +68,7 @@ fn graphql_js_builds_our_schema_and_accepts_the_storefront_documents() {
         String::from_utf8_lossy(&output.stderr)
     );
     let query = String::from_utf8(output.stdout).unwrap();
-    let introspection = answer(&query);
+    let introspection = answer_natively(&query);
     assert!(introspection.get("errors").is_none(), "{introspection}");
     let schema_path = dir.join("introspection.json");
     std::fs::write(&schema_path, introspection.to_string()).unwrap();

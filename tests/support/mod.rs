@@ -422,3 +422,31 @@ fn make_interop_python() -> Option<PathBuf> {
     drop(lock);
     Some(python)
 }
+
+/// The component's own request path, natively (no Wasm), with an empty store and no
+/// configuration: enough for what needs none (introspection). Returns the JSON body of a 200.
+pub fn answer_natively(query: &str) -> Value {
+    use customer_token::clock::SystemClock;
+    use customer_token::http::{self, Request};
+    use customer_token::memory::{MemorySecrets, MemoryStore};
+    use customer_token::service::Ports;
+    let store = MemoryStore::default();
+    let secrets = MemorySecrets(Default::default());
+    let ports = Ports {
+        store: &store,
+        secrets: &secrets,
+        clock: &SystemClock,
+    };
+    let request = Request {
+        method: "POST".into(),
+        scheme: "http".into(),
+        authority: "localhost".into(),
+        path: "/graphql".into(),
+        headers: vec![("content-type".into(), b"application/json".to_vec())],
+        body: json!({ "query": query }).to_string().into_bytes(),
+        ..Request::default()
+    };
+    let response = http::handle(&request, ports);
+    assert_eq!(response.status, 200);
+    serde_json::from_slice(&response.body).expect("a JSON body")
+}
