@@ -11,7 +11,7 @@ use crate::customer::{Attribute, AttributeValue, ConfirmationStatus, Customer, C
 use crate::http::{self, MAX_BODY_BYTES, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_UNREADABLE};
 use crate::ports::{KeyValue, SecretError, Secrets, StoreError};
 use crate::resolver::NOT_AUTHORIZED;
-use crate::service::{Bearer, ExchangeError, Internal, Ports, Service, TokenRefusal, log};
+use crate::service::{self, Bearer, ExchangeError, Internal, Ports, Service, TokenRefusal, log};
 
 wit_bindgen::generate!({
     world: "customer-token",
@@ -197,8 +197,8 @@ impl wit::Guest for Component {
     }
 
     fn verify_token(token: String) -> Result<wit::Customer, wit::Error> {
+        let id = customer_of(&token)?;
         let service = Service::new(PORTS).map_err(internal)?;
-        let id = customer_of(&service, &token)?;
         match service.customer(id) {
             Ok(Some(customer)) => Ok(wit_customer(customer)),
             Ok(None) => Err(wit::Error::Unauthorized(format!(
@@ -209,15 +209,17 @@ impl wit::Guest for Component {
     }
 
     fn revoke(token: String) -> Result<(), wit::Error> {
-        let service = Service::new(PORTS).map_err(internal)?;
-        let id = customer_of(&service, &token)?;
-        service.revoke(id).map_err(internal)
+        let id = customer_of(&token)?;
+        Service::new(PORTS)
+            .map_err(internal)?
+            .revoke(id)
+            .map_err(internal)
     }
 }
 
 /// The customer a token speaks for, with the GraphQL API's messages for a refusal.
-fn customer_of(service: &Service<'_>, token: &str) -> Result<u32, wit::Error> {
-    match service.authenticate(token) {
+fn customer_of(token: &str) -> Result<u32, wit::Error> {
+    match service::authenticate(PORTS, token) {
         Ok(Bearer::Customer { id }) => Ok(id),
         Ok(Bearer::OtherUser) => Err(wit::Error::Unauthorized(NOT_AUTHORIZED.into())),
         Err(TokenRefusal::Unreadable) => Err(wit::Error::Unauthorized(TOKEN_UNREADABLE.into())),

@@ -154,13 +154,7 @@ impl Config {
             token: required(secrets, OAUTH_ACCESS_TOKEN)?,
             token_secret: required(secrets, OAUTH_ACCESS_TOKEN_SECRET)?,
         };
-        let customer_token_secret = required(secrets, CUSTOMER_TOKEN_SECRET)?.into_bytes();
-        if customer_token_secret.len() < MIN_TOKEN_SECRET_BYTES {
-            return Err(ConfigError::Invalid {
-                key: CUSTOMER_TOKEN_SECRET,
-                reason: "must be at least 32 bytes",
-            });
-        }
+        let customer_token_secret = token_secret(secrets)?;
         let customer_token_lifetime_minutes =
             match optional(secrets, CUSTOMER_TOKEN_LIFETIME_MINUTES)? {
                 None => DEFAULT_LIFETIME_MINUTES,
@@ -223,6 +217,18 @@ impl Config {
     pub fn token_lifetime_seconds(&self) -> i64 {
         i64::from(self.customer_token_lifetime_minutes) * 60
     }
+}
+
+/// `customer_token_secret` alone: checking a Bearer token needs nothing else.
+pub fn token_secret(secrets: &dyn Secrets) -> Result<Vec<u8>, ConfigError> {
+    let secret = required(secrets, CUSTOMER_TOKEN_SECRET)?.into_bytes();
+    if secret.len() < MIN_TOKEN_SECRET_BYTES {
+        return Err(ConfigError::Invalid {
+            key: CUSTOMER_TOKEN_SECRET,
+            reason: "must be at least 32 bytes",
+        });
+    }
+    Ok(secret)
 }
 
 /// A value that is absent or blank counts as not configured: hosts often turn an unset

@@ -9,7 +9,7 @@ use crate::config::AllowedOrigins;
 use crate::graphql::{self, Category, Outcome, Transport};
 use crate::oauth::SignedRequest;
 use crate::resolver::RequestResolver;
-use crate::service::{Bearer, Ports, Service, TokenRefusal, log};
+use crate::service::{self, Bearer, Ports, TokenRefusal, log};
 
 pub const GRAPHQL_PATH: &str = "/graphql";
 /// Bodies above this are refused with 413; the binding stops reading one byte past it.
@@ -253,8 +253,7 @@ fn authenticate(token: &str, ports: Ports<'_>) -> Result<Bearer, Response> {
         let outcome = graphql::internal_error();
         Response::json(status(&outcome), outcome.body())
     };
-    let service = Service::new(ports).map_err(|error| failed(&error))?;
-    match service.authenticate(token) {
+    match service::authenticate(ports, token) {
         Ok(bearer) => Ok(bearer),
         Err(TokenRefusal::Unreadable) => Err(refused(TOKEN_UNREADABLE)),
         Err(TokenRefusal::Expired) => Err(refused(TOKEN_EXPIRED)),
@@ -444,5 +443,95 @@ fn describe(value: &Value) -> String {
     match text.char_indices().nth(64) {
         Some((cut, _)) => format!("{}...", &text[..cut]),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::clock::SystemClock;
+    use crate::memory::{MemorySecrets, MemoryStore};
+    use crate::ports::{SecretError, Secrets};
+
+    /// Records every configuration key the request path looks up.
+    struct RecordingSecrets {
+        inner: MemorySecrets,
+        asked: RefCell<Vec<String>>,
+    }
+
+    impl Secrets for RecordingSecrets {
+        fn get(&self, name: &str) -> Result<Option<String>, SecretError> {
+            self.asked.borrow_mut().push(name.to_owned());
+            self.inner.get(name)
+        }
+    }
+
+    fn keys_read(authorization: Option<&str>, query: &str) -> (u16, Vec<String>) {
+        let secrets = RecordingSecrets {
+            inner: MemorySecrets(HashMap::from([
+                ("oauth_consumer_key".to_owned(), "ck".to_owned()),
+                ("oauth_consumer_secret".to_owned(), "cs".to_owned()),
+                ("oauth_access_token".to_owned(), "at".to_owned()),
+                ("oauth_access_token_secret".to_owned(), "ats".to_owned()),
+                (
+                    "customer_token_secret".to_owned(),
+                    "0123456789abcdef0123456789abcdef".to_owned(),
+                ),
+            ])),
+            asked: RefCell::new(Vec::new()),
+        };
+        let store = MemoryStore::default();
+        let ports = Ports {
+            store: &store,
+            secrets: &secrets,
+            clock: &SystemClock,
+        };
+        let mut headers = vec![("content-type".to_owned(), b"application/json".to_vec())];
+        if let Some(authorization) = authorization {
+            headers.push((
+                "authorization".to_owned(),
+                authorization.as_bytes().to_vec(),
+            ));
+        }
+        let request = Request {
+            method: "POST".into(),
+            scheme: "http".into(),
+            authority: "localhost".into(),
+            path: GRAPHQL_PATH.into(),
+            headers,
+            body: json!({ "query": query }).to_string().into_bytes(),
+            ..Request::default()
+        };
+        let status = handle(&request, ports).status;
+        (status, secrets.asked.into_inner())
+    }
+
+    const EXCHANGE: &str = r#"mutation { exchangeExternalCustomerToken(input: {customer: {firstname: "R", lastname: "C", email: "r@example.com"}}) { token } }"#;
+
+    #[test]
+    fn junk_reads_only_what_refusing_it_needs() {
+        // An unsigned exchange is refused on what it lacks: no secret is read.
+        assert_eq!(keys_read(None, EXCHANGE), (403, Vec::<String>::new()));
+        assert_eq!(
+            keys_read(Some("OAuth oauth_nonce=\"n\""), EXCHANGE),
+            (403, Vec::<String>::new())
+        );
+        // A junk Bearer token costs one key, the token secret.
+        assert_eq!(
+            keys_read(Some("Bearer junk"), "{ __typename }"),
+            (401, vec!["customer_token_secret".to_owned()])
+        );
+        // `customer` without a token, and queries that need no configuration, read nothing.
+        assert_eq!(
+            keys_read(None, "{ customer { email } }"),
+            (403, Vec::<String>::new())
+        );
+        assert_eq!(
+            keys_read(None, "{ __typename }"),
+            (200, Vec::<String>::new())
+        );
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::customer::{Attribute, AttributeValue, CustomerInput};
 use crate::graphql::{Category, FieldError, ResolveError, Resolver};
-use crate::oauth::{Problem, SignedRequest, VerifyError};
+use crate::oauth::{Problem, SignedRequest, VerifyError, check_shape};
 use crate::service::{Bearer, ExchangeError, Internal, Ports, Service, log};
 
 const NOT_PERMITTED: &str = "You do not have permission to access this resource.";
@@ -49,6 +49,14 @@ impl<'a> RequestResolver<'a> {
     }
 
     fn exchange(&self, args: &Map<String, Value>) -> Result<Value, ResolveError> {
+        // What an unsigned or malformed request lacks is found before any secret is read.
+        if let Err(problem) = check_shape(&self.signed, self.ports.clock.now_unix(), false) {
+            log(format_args!(
+                "integration request refused: {}",
+                problem.code()
+            ));
+            return Err(ResolveError::Field(refusal(&problem)));
+        }
         let service = self.service()?;
         match service.verify_integration(&self.signed) {
             Ok(()) => {}

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::config::{Config, ConfigError, ProfileOnLogin};
+use crate::config::{self, Config, ConfigError, ProfileOnLogin};
 use crate::customer::{
     Customer, CustomerInput, Customers, InvalidInput, Revocations, customer_view, validate,
 };
@@ -99,12 +99,7 @@ pub struct Service<'a> {
 impl<'a> Service<'a> {
     pub fn new(ports: Ports<'a>) -> Result<Service<'a>, Internal> {
         let config = Config::load(ports.secrets).map_err(Internal::Config)?;
-        let token_key = TokenKey::new(&config.customer_token_secret).ok_or(Internal::Config(
-            ConfigError::Invalid {
-                key: crate::config::CUSTOMER_TOKEN_SECRET,
-                reason: "not usable as an HMAC key",
-            },
-        ))?;
+        let token_key = token_key(&config.customer_token_secret)?;
         Ok(Service {
             ports,
             config,
@@ -159,23 +154,6 @@ impl<'a> Service<'a> {
         })
     }
 
-    /// Checks a Bearer token in Magento's order: read (signature, header, claims), expiry,
-    /// revocation. Whether its customer exists is for the operation that needs one.
-    pub fn authenticate(&self, token: &str) -> Result<Bearer, TokenRefusal> {
-        let claims = match token::verify(&self.token_key, token, self.ports.clock.now_unix()) {
-            Ok(claims) => claims,
-            Err(TokenError::Expired) => return Err(TokenRefusal::Expired),
-            Err(_) => return Err(TokenRefusal::Unreadable),
-        };
-        if !claims.is_customer() {
-            return Ok(Bearer::OtherUser);
-        }
-        if Revocations::new(self.ports.store).is_revoked(claims.uid, claims.iat)? {
-            return Err(TokenRefusal::Revoked);
-        }
-        Ok(Bearer::Customer { id: claims.uid })
-    }
-
     /// The customer with `id`, if it exists.
     pub fn customer(&self, id: u32) -> Result<Option<Customer>, Internal> {
         Ok(Customers::new(self.ports.store, self.ports.clock).by_id(id)?)
@@ -190,6 +168,34 @@ impl<'a> Service<'a> {
     pub fn view(&self, customer: &Customer) -> Value {
         customer_view(customer, self.config.customer_group_id)
     }
+}
+
+/// Checks a Bearer token in Magento's order: read (signature, header, claims), expiry,
+/// revocation. Reads one configuration key (`customer_token_secret`), so junk tokens cost no
+/// more. Whether its customer exists is for the operation that needs one.
+pub fn authenticate(ports: Ports<'_>, token: &str) -> Result<Bearer, TokenRefusal> {
+    let secret = config::token_secret(ports.secrets)
+        .map_err(|error| TokenRefusal::Internal(Internal::Config(error)))?;
+    let key = token_key(&secret).map_err(TokenRefusal::Internal)?;
+    let claims = match token::verify(&key, token, ports.clock.now_unix()) {
+        Ok(claims) => claims,
+        Err(TokenError::Expired) => return Err(TokenRefusal::Expired),
+        Err(_) => return Err(TokenRefusal::Unreadable),
+    };
+    if !claims.is_customer() {
+        return Ok(Bearer::OtherUser);
+    }
+    if Revocations::new(ports.store).is_revoked(claims.uid, claims.iat)? {
+        return Err(TokenRefusal::Revoked);
+    }
+    Ok(Bearer::Customer { id: claims.uid })
+}
+
+fn token_key(secret: &[u8]) -> Result<TokenKey, Internal> {
+    TokenKey::new(secret).ok_or(Internal::Config(ConfigError::Invalid {
+        key: config::CUSTOMER_TOKEN_SECRET,
+        reason: "not usable as an HMAC key",
+    }))
 }
 
 /// One log line on stderr, which every host collects. Never pass secret values here.

@@ -87,48 +87,18 @@ impl Verifier<'_> {
         }
     }
 
-    /// Steps 0–7 of the module docs: everything but the nonce; touches no storage.
+    /// Steps 0–8 of the module docs: everything but the nonce; touches no storage.
     pub fn check(&self, request: &SignedRequest<'_>) -> Result<Verified, Problem> {
-        // 0. Readable parameters, no protocol parameter twice.
-        let params = params::collect(request).map_err(|_| Problem::SignatureInvalid)?;
-        if !params::duplicated_protocol_params(&params).is_empty() {
-            return Err(Problem::SignatureInvalid);
-        }
-
-        // 1. Required parameters.
-        let body_hash_required = self.require_body_hash.then_some(BODY_HASH);
-        let absent: Vec<String> = REQUIRED
-            .iter()
-            .chain(&body_hash_required)
-            .filter(|name| params::find(&params, name).is_none())
-            .map(|name| name.to_string())
-            .collect();
-        if !absent.is_empty() {
-            return Err(Problem::ParameterAbsent(absent));
-        }
+        let params = check_shape(request, self.now, self.require_body_hash)?;
         let consumer_key = required(&params, "oauth_consumer_key")?;
         let token = required(&params, "oauth_token")?;
         let method_name = required(&params, "oauth_signature_method")?;
         let timestamp = required(&params, "oauth_timestamp")?;
         let nonce = required(&params, "oauth_nonce")?;
         let given_signature = required(&params, "oauth_signature")?;
-
-        // 2. Version.
-        if let Some(version) = params::find(&params, "oauth_version")
-            && version != b"1.0"
-        {
-            return Err(Problem::VersionRejected);
-        }
-
-        // 3. Signature method.
         let signature_method =
             SignatureMethod::from_name(method_name).ok_or(Problem::SignatureMethodRejected)?;
-
-        // 4. Timestamp.
         let timestamp = parse_timestamp(timestamp).ok_or(Problem::TimestampRefused)?;
-        if (i128::from(timestamp) - i128::from(self.now)).abs() > i128::from(MAX_CLOCK_SKEW) {
-            return Err(Problem::TimestampRefused);
-        }
 
         // 5. and 6. Consumer key and token.
         if !constant_time_eq(consumer_key, self.credentials.consumer_key.as_bytes()) {
@@ -183,6 +153,53 @@ fn body_hash_matches(signature_method: SignatureMethod, body: &[u8], given: &[u8
     let own = super::sign::body_hash(signature_method, body);
     let sha1 = super::sign::body_hash(SignatureMethod::HmacSha1, body);
     constant_time_eq(own.as_bytes(), given) | constant_time_eq(sha1.as_bytes(), given)
+}
+
+/// Steps 0–4 of the module docs: what a request must carry before any credential is looked
+/// at, so that a request failing them is refused without reading the configuration. Returns
+/// the request's parameters.
+pub fn check_shape(
+    request: &SignedRequest<'_>,
+    now: i64,
+    require_body_hash: bool,
+) -> Result<Vec<Param>, Problem> {
+    // 0. Readable parameters, no protocol parameter twice.
+    let params = params::collect(request).map_err(|_| Problem::SignatureInvalid)?;
+    if !params::duplicated_protocol_params(&params).is_empty() {
+        return Err(Problem::SignatureInvalid);
+    }
+
+    // 1. Required parameters.
+    let body_hash_required = require_body_hash.then_some(BODY_HASH);
+    let absent: Vec<String> = REQUIRED
+        .iter()
+        .chain(&body_hash_required)
+        .filter(|name| params::find(&params, name).is_none())
+        .map(|name| name.to_string())
+        .collect();
+    if !absent.is_empty() {
+        return Err(Problem::ParameterAbsent(absent));
+    }
+    let method_name = required(&params, "oauth_signature_method")?;
+    let timestamp = required(&params, "oauth_timestamp")?;
+
+    // 2. Version.
+    if let Some(version) = params::find(&params, "oauth_version")
+        && version != b"1.0"
+    {
+        return Err(Problem::VersionRejected);
+    }
+
+    // 3. Signature method.
+    SignatureMethod::from_name(method_name).ok_or(Problem::SignatureMethodRejected)?;
+
+    // 4. Timestamp.
+    let timestamp = parse_timestamp(timestamp).ok_or(Problem::TimestampRefused)?;
+    if (i128::from(timestamp) - i128::from(now)).abs() > i128::from(MAX_CLOCK_SKEW) {
+        return Err(Problem::TimestampRefused);
+    }
+
+    Ok(params)
 }
 
 /// The value of a parameter known to be present (step 1 checked); absent all the same is
