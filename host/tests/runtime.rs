@@ -83,12 +83,26 @@ async fn missing_configuration_is_logged_by_name() {
         .capture_logs(true)
         .build()
         .unwrap();
-    let request = http::Request::post("http://localhost/graphql")
-        .header("content-type", "application/json")
-        .body(Bytes::from_static(
+    // A complete signature (with credentials the server cannot know, having none): what the
+    // refusal needs is the configuration, whose absence is then a 500 naming the key. (An
+    // unsigned request would be refused before any key is read.)
+    let credentials = customer_token::oauth::Credentials {
+        consumer_key: "ck".into(),
+        consumer_secret: "cs".into(),
+        token: "at".into(),
+        token_secret: "ats".into(),
+    };
+    let request = customer_token_host::sign::signed_post(
+        "http://localhost/graphql",
+        Bytes::from_static(
             br#"{"query":"mutation { exchangeExternalCustomerToken(input: {customer: {firstname: \"A\", lastname: \"B\", email: \"a@example.com\"}}) { token } }"}"#,
-        ))
-        .unwrap();
+        ),
+        &credentials,
+        customer_token::oauth::SignatureMethod::HmacSha256,
+        customer_token_host::sign::now_timestamp(),
+        "nonce-1",
+    )
+    .unwrap();
     let response = runtime.handle(request).await.unwrap();
     assert_eq!(response.status(), 500);
     let logs = runtime.logs();
