@@ -50,15 +50,18 @@ impl<'a> RequestResolver<'a> {
 
     fn exchange(&self, args: &Map<String, Value>) -> Result<Value, ResolveError> {
         // What an unsigned or malformed request lacks is found before any secret is read.
-        if let Err(problem) = check_shape(&self.signed, self.ports.clock.now_unix(), false) {
-            log(format_args!(
-                "integration request refused: {}",
-                problem.code()
-            ));
-            return Err(ResolveError::Field(refusal(&problem)));
-        }
+        let shaped = match check_shape(&self.signed, self.ports.clock.now_unix(), false) {
+            Ok(shaped) => shaped,
+            Err(problem) => {
+                log(format_args!(
+                    "integration request refused: {}",
+                    problem.code()
+                ));
+                return Err(ResolveError::Field(refusal(&problem)));
+            }
+        };
         let service = self.service()?;
-        match service.verify_integration(&self.signed) {
+        match service.verify_integration(&self.signed, &shaped) {
             Ok(()) => {}
             Err(VerifyError::Refused(problem)) => {
                 log(format_args!(

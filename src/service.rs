@@ -9,7 +9,7 @@ use crate::config::{self, Config, ConfigError, ProfileOnLogin};
 use crate::customer::{
     Customer, CustomerInput, Customers, InvalidInput, Revocations, customer_view, validate,
 };
-use crate::oauth::{SignedRequest, Verifier, VerifyError, nonce};
+use crate::oauth::{Shaped, SignedRequest, Verifier, VerifyError, nonce};
 use crate::ports::{Clock, KeyValue, Secrets, StoreError};
 use crate::token::{self, TokenError, TokenKey};
 
@@ -110,7 +110,11 @@ impl<'a> Service<'a> {
     /// Checks the OAuth 1.0a signature of the integration's request and claims its nonce, then
     /// sweeps a bounded number of expired nonces. A failed sweep is logged, not fatal: the
     /// request is authentic and the next one sweeps again.
-    pub fn verify_integration(&self, request: &SignedRequest<'_>) -> Result<(), VerifyError> {
+    pub fn verify_integration(
+        &self,
+        request: &SignedRequest<'_>,
+        shaped: &Shaped,
+    ) -> Result<(), VerifyError> {
         let now = self.ports.clock.now_unix();
         Verifier {
             credentials: &self.config.credentials,
@@ -118,7 +122,7 @@ impl<'a> Service<'a> {
             require_body_hash: self.config.require_body_hash,
             now,
         }
-        .verify(request, self.ports.store)?;
+        .verify_shaped(request, shaped, self.ports.store)?;
         if let Err(error) = nonce::sweep(self.ports.store, now, nonce::SWEEP_BUDGET) {
             log(format_args!(
                 "sweeping expired nonces failed, will retry: {error}"

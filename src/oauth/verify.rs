@@ -75,7 +75,18 @@ impl Verifier<'_> {
         request: &SignedRequest<'_>,
         store: &dyn KeyValue,
     ) -> Result<(), VerifyError> {
-        let verified = self.check(request)?;
+        let shaped = check_shape(request, self.now, self.require_body_hash)?;
+        self.verify_shaped(request, &shaped, store)
+    }
+
+    /// [`Verifier::verify`] for a request whose parameters already passed [`check_shape`].
+    pub fn verify_shaped(
+        &self,
+        request: &SignedRequest<'_>,
+        shaped: &Shaped,
+        store: &dyn KeyValue,
+    ) -> Result<(), VerifyError> {
+        let verified = self.check_shaped(request, shaped)?;
         match nonce::claim(
             store,
             self.credentials.consumer_key.as_bytes(),
@@ -89,13 +100,29 @@ impl Verifier<'_> {
 
     /// Steps 0–8 of the module docs: everything but the nonce; touches no storage.
     pub fn check(&self, request: &SignedRequest<'_>) -> Result<Verified, Problem> {
-        let params = check_shape(request, self.now, self.require_body_hash)?;
-        let consumer_key = required(&params, "oauth_consumer_key")?;
-        let token = required(&params, "oauth_token")?;
-        let method_name = required(&params, "oauth_signature_method")?;
-        let timestamp = required(&params, "oauth_timestamp")?;
-        let nonce = required(&params, "oauth_nonce")?;
-        let given_signature = required(&params, "oauth_signature")?;
+        self.check_shaped(
+            request,
+            &check_shape(request, self.now, self.require_body_hash)?,
+        )
+    }
+
+    /// Steps 5–8, for a request whose parameters passed steps 0–4 ([`check_shape`], which may
+    /// have run without the body-hash requirement).
+    fn check_shaped(
+        &self,
+        request: &SignedRequest<'_>,
+        shaped: &Shaped,
+    ) -> Result<Verified, Problem> {
+        let params = shaped.0.as_slice();
+        if self.require_body_hash && params::find(params, BODY_HASH).is_none() {
+            return Err(Problem::ParameterAbsent(vec![BODY_HASH.to_owned()]));
+        }
+        let consumer_key = required(params, "oauth_consumer_key")?;
+        let token = required(params, "oauth_token")?;
+        let method_name = required(params, "oauth_signature_method")?;
+        let timestamp = required(params, "oauth_timestamp")?;
+        let nonce = required(params, "oauth_nonce")?;
+        let given_signature = required(params, "oauth_signature")?;
         let signature_method =
             SignatureMethod::from_name(method_name).ok_or(Problem::SignatureMethodRejected)?;
         let timestamp = parse_timestamp(timestamp).ok_or(Problem::TimestampRefused)?;
@@ -114,11 +141,8 @@ impl Verifier<'_> {
             None => (request.scheme, request.authority),
         };
         let uri = base_string::base_uri(scheme, authority, request.path);
-        let base = base_string::base_string(
-            request.method,
-            &uri,
-            &base_string::normalize_params(&params),
-        );
+        let base =
+            base_string::base_string(request.method, &uri, &base_string::normalize_params(params));
         if !signature::verify(
             signature_method,
             &self.credentials.consumer_secret,
@@ -130,7 +154,7 @@ impl Verifier<'_> {
         }
 
         // 8. The body, when the signature covers it (`oauth_body_hash`).
-        if let Some(given) = params::find(&params, BODY_HASH)
+        if let Some(given) = params::find(params, BODY_HASH)
             && !body_hash_matches(signature_method, request.body, given)
         {
             return Err(Problem::SignatureInvalid);
@@ -150,19 +174,23 @@ const BODY_HASH: &str = "oauth_body_hash";
 /// Hash extension defines it; for HMAC-SHA256 also SHA-1, which Python's oauthlib sends for
 /// every method. Either way the signature covers a hash of exactly this body.
 fn body_hash_matches(signature_method: SignatureMethod, body: &[u8], given: &[u8]) -> bool {
-    let own = super::sign::body_hash(signature_method, body);
-    let sha1 = super::sign::body_hash(SignatureMethod::HmacSha1, body);
-    constant_time_eq(own.as_bytes(), given) | constant_time_eq(sha1.as_bytes(), given)
+    let matches = |method| constant_time_eq(super::sign::body_hash(method, body).as_bytes(), given);
+    matches(signature_method)
+        || (signature_method == SignatureMethod::HmacSha256 && matches(SignatureMethod::HmacSha1))
 }
 
+/// A request's parameters that passed steps 0–4 ([`check_shape`]).
+#[derive(Debug)]
+pub struct Shaped(Vec<Param>);
+
 /// Steps 0–4 of the module docs: what a request must carry before any credential is looked
-/// at, so that a request failing them is refused without reading the configuration. Returns
-/// the request's parameters.
+/// at, so that a request failing them is refused without reading the configuration. The
+/// parameters it returns serve the rest of the check, so they are read once.
 pub fn check_shape(
     request: &SignedRequest<'_>,
     now: i64,
     require_body_hash: bool,
-) -> Result<Vec<Param>, Problem> {
+) -> Result<Shaped, Problem> {
     // 0. Readable parameters, no protocol parameter twice.
     let params = params::collect(request).map_err(|_| Problem::SignatureInvalid)?;
     if !params::duplicated_protocol_params(&params).is_empty() {
@@ -199,7 +227,7 @@ pub fn check_shape(
         return Err(Problem::TimestampRefused);
     }
 
-    Ok(params)
+    Ok(Shaped(params))
 }
 
 /// The value of a parameter known to be present (step 1 checked); absent all the same is
