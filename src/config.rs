@@ -17,7 +17,10 @@ pub const CUSTOMER_PROFILE_ON_LOGIN: &str = "customer_profile_on_login";
 pub const CORS_ALLOWED_ORIGINS: &str = "cors_allowed_origins";
 pub const OAUTH_REQUIRE_BODY_HASH: &str = "oauth_require_body_hash";
 
-/// Every key, in the order the README's table lists them.
+/// How many keys at the start of [`ALL_KEYS`] are required.
+pub const REQUIRED_KEYS: usize = 5;
+
+/// Every key, in the order the README's table lists them: the required ones first.
 pub const ALL_KEYS: [&str; 11] = [
     OAUTH_CONSUMER_KEY,
     OAUTH_CONSUMER_SECRET,

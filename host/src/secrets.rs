@@ -14,6 +14,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use customer_token::config::{ALL_KEYS, REQUIRED_KEYS};
+
 /// A configuration key of the product: its contract name and whether it is required.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConfigKey {
@@ -30,53 +32,24 @@ impl ConfigKey {
     }
 }
 
-/// Every configuration key, in the contract's order.
-pub const CONFIG_KEYS: &[ConfigKey] = &[
-    ConfigKey {
-        name: "oauth_consumer_key",
-        required: true,
-    },
-    ConfigKey {
-        name: "oauth_consumer_secret",
-        required: true,
-    },
-    ConfigKey {
-        name: "oauth_access_token",
-        required: true,
-    },
-    ConfigKey {
-        name: "oauth_access_token_secret",
-        required: true,
-    },
-    ConfigKey {
-        name: "customer_token_secret",
-        required: true,
-    },
-    ConfigKey {
-        name: "customer_token_lifetime_minutes",
+/// Every configuration key, in the contract's order: the component's own list.
+pub const CONFIG_KEYS: [ConfigKey; ALL_KEYS.len()] = config_keys();
+
+const fn config_keys() -> [ConfigKey; ALL_KEYS.len()] {
+    let mut keys = [ConfigKey {
+        name: "",
         required: false,
-    },
-    ConfigKey {
-        name: "public_base_url",
-        required: false,
-    },
-    ConfigKey {
-        name: "customer_group_id",
-        required: false,
-    },
-    ConfigKey {
-        name: "customer_profile_on_login",
-        required: false,
-    },
-    ConfigKey {
-        name: "cors_allowed_origins",
-        required: false,
-    },
-    ConfigKey {
-        name: "oauth_require_body_hash",
-        required: false,
-    },
-];
+    }; ALL_KEYS.len()];
+    let mut index = 0;
+    while index < ALL_KEYS.len() {
+        keys[index] = ConfigKey {
+            name: ALL_KEYS[index],
+            required: index < REQUIRED_KEYS,
+        };
+        index += 1;
+    }
+    keys
+}
 
 /// A failure to read an env file.
 #[derive(Debug)]
