@@ -60,21 +60,37 @@ impl KeyValue for MemoryStore {
     }
 }
 
-/// Wraps a store and fails its k-th call (1-based), and every call after it until healed,
-/// as a crashed or unreachable backend would.
+/// Wraps a store and fails chosen calls (1-based) without passing them on: from the k-th
+/// until healed, as a crashed or unreachable backend would, or exactly the listed ones.
 #[derive(Debug)]
 pub struct FailingStore<S> {
     inner: S,
-    fail_at: Option<usize>,
+    faults: Faults,
     calls: AtomicUsize,
     healed: AtomicBool,
 }
 
+#[derive(Debug)]
+enum Faults {
+    From(Option<usize>),
+    At(Vec<usize>),
+}
+
 impl<S: KeyValue> FailingStore<S> {
+    /// Fails call `fail_at` and every later one until [`FailingStore::heal`].
     pub fn new(inner: S, fail_at: Option<usize>) -> Self {
+        Self::with(inner, Faults::From(fail_at))
+    }
+
+    /// Fails exactly the calls numbered in `calls`.
+    pub fn at_calls(inner: S, calls: &[usize]) -> Self {
+        Self::with(inner, Faults::At(calls.to_vec()))
+    }
+
+    fn with(inner: S, faults: Faults) -> Self {
         FailingStore {
             inner,
-            fail_at,
+            faults,
             calls: AtomicUsize::new(0),
             healed: AtomicBool::new(false),
         }
@@ -96,11 +112,16 @@ impl<S: KeyValue> FailingStore<S> {
 
     fn check(&self) -> Result<(), StoreError> {
         let call = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
-        match self.fail_at {
-            Some(k) if call >= k && !self.healed.load(Ordering::SeqCst) => {
-                Err(StoreError(format!("injected failure at call {call}")))
-            }
-            _ => Ok(()),
+        let fails = !self.healed.load(Ordering::SeqCst)
+            && match &self.faults {
+                Faults::From(Some(k)) => call >= *k,
+                Faults::From(None) => false,
+                Faults::At(calls) => calls.contains(&call),
+            };
+        if fails {
+            Err(StoreError(format!("injected failure at call {call}")))
+        } else {
+            Ok(())
         }
     }
 }
@@ -124,6 +145,85 @@ impl<S: KeyValue> KeyValue for FailingStore<S> {
     fn increment(&self, key: &str, delta: u64) -> Result<u64, StoreError> {
         self.check()?;
         self.inner.increment(key, delta)
+    }
+}
+
+/// When a [`StallingStore`] lets other callers run inside its stalled call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stall {
+    /// Before the call reaches the store: a slow request, a write that lands late.
+    Before,
+    /// After the store applied it, before the caller hears back: a paused caller.
+    After,
+}
+
+/// Wraps a store and, at its k-th call (1-based), runs `meanwhile` once, before or after
+/// passing the call on: whatever `meanwhile` does happens while this caller is stalled there.
+pub struct StallingStore<'a> {
+    inner: &'a dyn KeyValue,
+    at: usize,
+    stall: Stall,
+    meanwhile: std::cell::RefCell<Option<Box<dyn FnOnce() + 'a>>>,
+    calls: std::cell::Cell<usize>,
+}
+
+impl<'a> StallingStore<'a> {
+    pub fn new(
+        inner: &'a dyn KeyValue,
+        at: usize,
+        stall: Stall,
+        meanwhile: impl FnOnce() + 'a,
+    ) -> Self {
+        StallingStore {
+            inner,
+            at,
+            stall,
+            meanwhile: std::cell::RefCell::new(Some(Box::new(meanwhile))),
+            calls: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Calls made so far.
+    pub fn calls(&self) -> usize {
+        self.calls.get()
+    }
+
+    fn around<T>(&self, call: impl FnOnce() -> T) -> T {
+        self.calls.set(self.calls.get() + 1);
+        let stalls = self.calls.get() == self.at;
+        if stalls && self.stall == Stall::Before {
+            self.run_meanwhile();
+        }
+        let result = call();
+        if stalls && self.stall == Stall::After {
+            self.run_meanwhile();
+        }
+        result
+    }
+
+    fn run_meanwhile(&self) {
+        let meanwhile = self.meanwhile.borrow_mut().take();
+        if let Some(meanwhile) = meanwhile {
+            meanwhile();
+        }
+    }
+}
+
+impl KeyValue for StallingStore<'_> {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.around(|| self.inner.get(key))
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.around(|| self.inner.set(key, value))
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.around(|| self.inner.delete(key))
+    }
+
+    fn increment(&self, key: &str, delta: u64) -> Result<u64, StoreError> {
+        self.around(|| self.inner.increment(key, delta))
     }
 }
 
@@ -159,5 +259,33 @@ mod tests {
         store.heal();
         assert_eq!(store.get("a").unwrap(), Some(b"1".to_vec()));
         assert_eq!(store.calls(), 4);
+        let listed = FailingStore::at_calls(MemoryStore::default(), &[1, 3]);
+        assert!(listed.set("a", b"1").is_err());
+        assert!(listed.set("a", b"1").is_ok());
+        assert!(listed.get("a").is_err());
+        assert_eq!(listed.get("a").unwrap(), Some(b"1".to_vec()));
+    }
+
+    #[test]
+    fn stalling_store_runs_the_interleaving_before_or_after_the_call() {
+        // The stalled call is a `set` of "mine"; meanwhile another caller sets "theirs".
+        for (stall, last_writer) in [
+            (Stall::Before, &b"mine"[..]),
+            (Stall::After, &b"theirs"[..]),
+        ] {
+            let store = MemoryStore::default();
+            let stalled = StallingStore::new(&store, 2, stall, || {
+                store.set("k", b"theirs").unwrap();
+            });
+            stalled.get("k").unwrap();
+            stalled.set("k", b"mine").unwrap();
+            stalled.set("other", b"x").unwrap();
+            assert_eq!(
+                store.get("k").unwrap(),
+                Some(last_writer.to_vec()),
+                "{stall:?}"
+            );
+            assert_eq!(stalled.calls(), 3);
+        }
     }
 }
