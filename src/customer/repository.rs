@@ -1,48 +1,30 @@
-//! Customers in key-value storage, created race-free on `increment` alone (contract §7, §9).
+//! Customers in key-value storage, one per email however callers stall or fail (contract §7, §9).
 //!
 //! Keys (emails are hashed so that keys are short and safe on every backend):
 //! - `customer:{id}`: the record (JSON, see `record`).
 //! - `customer-next-id`: counter handing out ids.
 //! - `customer-email:{h}`: the id for the email with hash `h`, as decimal text.
-//! - `customer-email-gen:{h}` / `customer-email-claim:{h}:{g}`: counters; the caller whose
-//!   increment of generation `g`'s claim returns 1 creates the customer.
-//! - `customer-email-lease:{h}:{g}`: the id that generation `g`'s creator allocated.
+//! - `customer-email-agreement:{h}-proposers`, `customer-email-agreement:{h}-proposal:{p}`: the
+//!   agreement on that id (see `agreement`).
 //!
-//! Why it is safe: within a generation exactly one caller wins the claim. The winner allocates
-//! an id and publishes it in the lease before writing anything else; from then on any caller
-//! can finish the creation with that same id (write the record if absent, then the email
-//! pointer). Losers wait up to `LEASE_WAIT_MS` for the winner's pointer, so in the normal case
-//! they return the winner's record; if it does not come, they finish in the winner's place.
-//! A creator that dies after publishing the lease therefore blocks nobody, and all callers
-//! agree on the id. A creator that dies before publishing leaves a claim with no lease: the
-//! others wait `LEASE_WAIT_MS`, then move to the next generation (only one caller may advance
-//! it) and claim again. The one remaining hazard, a creator stalled for longer than the wait
-//! between its claim and its lease, costs an unused id, not a duplicate visible to callers who
-//! arrive after the pointer is written.
+//! A new email's id is agreed on by everyone who asks for it at once: a caller allocates an id
+//! and writes its record before proposing it, so whichever id wins already has a record, and a
+//! caller whose id lost deletes its record again. Found customers cost two reads.
 
 use sha2::{Digest, Sha256};
 
+use super::agreement::Agreement;
 use super::model::{Customer, CustomerInput};
 use super::record;
 use crate::ports::{Clock, KeyValue, StoreError};
 
 const NEXT_ID_KEY: &str = "customer-next-id";
-/// How long losers wait for the winner's lease before presuming it dead.
-pub const LEASE_WAIT_MS: u64 = 2_000;
-/// Generations tried in one request before giving up with a store error.
-const MAX_GENERATIONS: usize = 4;
 
 /// What `find_or_create` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
     pub customer: Customer,
     pub created: bool,
-}
-
-enum Winner {
-    Done(u32),
-    Stalled(u32),
-    Lost,
 }
 
 pub struct Customers<'a> {
@@ -75,86 +57,43 @@ impl<'a> Customers<'a> {
     pub fn find_or_create(&self, input: &CustomerInput) -> Result<Found, StoreError> {
         let email_hash = email_hash(&input.email);
         let pointer_key = format!("customer-email:{email_hash}");
-        for _ in 0..MAX_GENERATIONS {
-            if let Some(id) = self.read_id(&pointer_key)? {
-                return self.ensure_record(id, input);
-            }
-            let generation = self
-                .store
-                .increment(&format!("customer-email-gen:{email_hash}"), 0)?;
-            let claim_key = format!("customer-email-claim:{email_hash}:{generation}");
-            let lease_key = format!("customer-email-lease:{email_hash}:{generation}");
-            if self.store.increment(&claim_key, 1)? == 1 {
-                let id = self.allocate_id()?;
-                self.store.set(&lease_key, id.to_string().as_bytes())?;
-                return self.finish(id, &pointer_key, input);
-            }
-            match self.wait_for_winner(&lease_key, &pointer_key)? {
-                Winner::Done(id) => return self.ensure_record(id, input),
-                Winner::Stalled(id) => return self.finish(id, &pointer_key, input),
-                Winner::Lost => {}
-            }
-            // The winner died before publishing its lease: one caller opens the next generation.
-            let advance_key = format!("customer-email-advance:{email_hash}:{generation}");
-            if self.store.increment(&advance_key, 1)? == 1 {
-                self.store
-                    .increment(&format!("customer-email-gen:{email_hash}"), 1)?;
-            }
-        }
-        Err(StoreError(
-            "customer creation did not settle after several generations".into(),
-        ))
-    }
-
-    /// Completes the creation of customer `id` for this email: the record if it is missing,
-    /// then the email pointer. Idempotent, so any number of callers may run it.
-    fn finish(
-        &self,
-        id: u32,
-        pointer_key: &str,
-        input: &CustomerInput,
-    ) -> Result<Found, StoreError> {
-        let found = self.ensure_record(id, input)?;
-        self.store.set(pointer_key, id.to_string().as_bytes())?;
-        Ok(found)
-    }
-
-    /// The record of `id`, written from `input` if a failed creation left it missing.
-    fn ensure_record(&self, id: u32, input: &CustomerInput) -> Result<Found, StoreError> {
-        if let Some(customer) = self.by_id(id)? {
-            return Ok(Found {
-                customer,
-                created: false,
-            });
-        }
-        let customer = Customer::new(id, input, format_utc(self.clock.now_unix()));
-        self.store
-            .set(&record_key(id), &record::encode(&customer))?;
-        Ok(Found {
-            customer,
-            created: true,
-        })
-    }
-
-    /// Waits for the generation's winner to finish. `Winner::Done` once the email pointer is
-    /// written; after `LEASE_WAIT_MS` without it, `Winner::Stalled` with the leased id if the
-    /// winner published one (the caller finishes in its place), or `Winner::Lost` if not.
-    fn wait_for_winner(&self, lease_key: &str, pointer_key: &str) -> Result<Winner, StoreError> {
-        let mut waited = 0;
-        let mut step = 2;
-        loop {
-            if let Some(id) = self.read_id(pointer_key)? {
-                return Ok(Winner::Done(id));
-            }
-            if waited >= LEASE_WAIT_MS {
-                return Ok(match self.read_id(lease_key)? {
-                    Some(id) => Winner::Stalled(id),
-                    None => Winner::Lost,
+        let agreement_prefix = format!("customer-email-agreement:{email_hash}");
+        let agreement = Agreement::new(self.store, self.clock, &pointer_key, &agreement_prefix);
+        let mut proposed = None;
+        let agreed = agreement.agree(&mut || {
+            let id = self.allocate_id()?;
+            let customer = Customer::new(id, input, format_utc(self.clock.now_unix()));
+            self.store
+                .set(&record_key(id), &record::encode(&customer))?;
+            proposed = Some(customer);
+            Ok(u64::from(id))
+        })?;
+        let id = u32::try_from(agreed.value)
+            .map_err(|_| StoreError(format!("unreadable id under `{pointer_key}`")))?;
+        match (agreed.own, proposed) {
+            (Some(own), Some(customer)) if own == agreed.value => {
+                return Ok(Found {
+                    customer,
+                    created: true,
                 });
             }
-            self.clock.pause(step);
-            waited += step;
-            step = (step * 2).min(100);
+            (Some(own), _) => {
+                // Another caller's id won, so ours can never be chosen: its record is garbage.
+                // Failing to delete it leaves an unreachable record, nothing worse.
+                if let Ok(own) = u32::try_from(own) {
+                    let _ = self.store.delete(&record_key(own));
+                }
+            }
+            (None, _) => {}
+        }
+        match self.by_id(id)? {
+            Some(customer) => Ok(Found {
+                customer,
+                created: false,
+            }),
+            None => Err(StoreError(format!(
+                "`{pointer_key}` names customer {id}, whose record is missing"
+            ))),
         }
     }
 
@@ -165,17 +104,6 @@ impl<'a> Customers<'a> {
             .ok()
             .filter(|id| i32::try_from(*id).is_ok())
             .ok_or_else(|| StoreError("customer ids are exhausted".into()))
-    }
-
-    fn read_id(&self, key: &str) -> Result<Option<u32>, StoreError> {
-        match self.store.get(key)? {
-            None => Ok(None),
-            Some(bytes) => std::str::from_utf8(&bytes)
-                .ok()
-                .and_then(|text| text.parse().ok())
-                .map(Some)
-                .ok_or_else(|| StoreError(format!("unreadable id under `{key}`"))),
-        }
     }
 }
 
@@ -224,7 +152,8 @@ mod tests {
 
     use super::*;
     use crate::customer::ConfirmationStatus;
-    use crate::memory::{FailingStore, MemoryStore};
+    use crate::customer::agreement::{WAIT_BEFORE_COMPETING_MS, WAIT_BUDGET_MS};
+    use crate::memory::{FailingStore, MemoryStore, Stall, StallingStore};
 
     struct TestClock {
         now: Cell<i64>,
@@ -296,84 +225,209 @@ mod tests {
         assert_eq!(customers.by_id(3).unwrap(), None);
     }
 
+    /// The ids of every customer record in `store`.
+    fn record_ids(store: &MemoryStore) -> Vec<u32> {
+        store
+            .keys()
+            .iter()
+            .filter_map(|key| key.strip_prefix("customer:")?.parse().ok())
+            .collect()
+    }
+
+    fn calls_of_a_healthy_creation() -> usize {
+        let store = FailingStore::new(MemoryStore::default(), None);
+        Customers::new(&store, &TestClock::at(0))
+            .find_or_create(&input("a@example.com", "A"))
+            .unwrap();
+        store.calls()
+    }
+
     #[test]
-    fn a_failure_at_any_store_call_never_locks_the_email_out() {
-        let calls_when_healthy = {
-            let store = FailingStore::new(MemoryStore::default(), None);
-            let clock = TestClock::at(0);
-            Customers::new(&store, &clock)
-                .find_or_create(&input("a@example.com", "A"))
-                .unwrap();
-            store.calls()
-        };
-        for k in 1..=calls_when_healthy {
-            let store = FailingStore::new(MemoryStore::default(), Some(k));
-            let clock = TestClock::at(0);
-            let customers = Customers::new(&store, &clock);
-            assert!(
-                customers
-                    .find_or_create(&input("a@example.com", "A"))
-                    .is_err(),
-                "k={k}"
-            );
-            store.heal();
-            let retried = customers
-                .find_or_create(&input("a@example.com", "A"))
-                .unwrap();
-            let again = customers
-                .find_or_create(&input("A@example.com", "B"))
-                .unwrap();
-            assert_eq!(retried.customer, again.customer, "k={k}");
-            assert_eq!(again.customer.firstname, "A", "k={k}");
-            assert_eq!(
-                customers.by_id(retried.customer.id).unwrap(),
-                Some(retried.customer),
-                "k={k}"
-            );
+    fn every_pair_of_failing_calls_leaves_one_customer_that_later_callers_find() {
+        // The first caller fails at any of its calls; then a second fault hits any later call of
+        // the two first callers (counted in a run with the first fault alone); two more follow.
+        for first in 1..=calls_of_a_healthy_creation() {
+            let calls_of_two_callers = {
+                let store = FailingStore::at_calls(MemoryStore::default(), &[first]);
+                let _ = create(&store, "N0");
+                let _ = create(&store, "N1");
+                store.calls()
+            };
+            for second in first + 1..=calls_of_two_callers {
+                let store = FailingStore::at_calls(MemoryStore::default(), &[first, second]);
+                let mut ids = Vec::new();
+                for caller in 0..4 {
+                    let clock = TestClock::at(0);
+                    let result = Customers::new(&store, &clock)
+                        .find_or_create(&input("a@example.com", &format!("N{caller}")));
+                    assert!(
+                        clock.paused_ms.get() <= WAIT_BUDGET_MS,
+                        "{first},{second}: caller {caller} waited {} ms",
+                        clock.paused_ms.get()
+                    );
+                    match result {
+                        Ok(found) => ids.push(found.customer.id),
+                        Err(error) => assert!(
+                            caller < 2 || store.calls() <= second,
+                            "{first},{second}: caller {caller} failed after the faults: {error}"
+                        ),
+                    }
+                }
+                assert!(ids.len() >= 2, "{first},{second}");
+                assert!(
+                    ids.iter().all(|id| *id == ids[0]),
+                    "{first},{second}: {ids:?}"
+                );
+                let clock = TestClock::at(0);
+                let customers = Customers::new(store.inner(), &clock);
+                assert!(
+                    customers.by_id(ids[0]).unwrap().is_some(),
+                    "{first},{second}"
+                );
+            }
+        }
+    }
+
+    /// Runs a creation for a@example.com through `store`; its result, for the callers to compare.
+    fn create(store: &dyn KeyValue, firstname: &str) -> Result<Found, StoreError> {
+        Customers::new(store, &TestClock::at(0)).find_or_create(&input("a@example.com", firstname))
+    }
+
+    #[test]
+    fn a_caller_stalled_at_any_step_agrees_with_everyone_who_ran_meanwhile() {
+        for stall in [Stall::Before, Stall::After] {
+            for at in 1.. {
+                let store = MemoryStore::default();
+                let meanwhile = std::cell::RefCell::new(None);
+                let stalled = StallingStore::new(&store, at, stall, || {
+                    *meanwhile.borrow_mut() = Some(create(&store, "Meanwhile").unwrap());
+                });
+                let resumed = create(&stalled, "Stalled").unwrap();
+                drop(stalled);
+                let Some(meanwhile) = meanwhile.into_inner() else {
+                    break; // `at` is past the stalled caller's last call
+                };
+                let later = create(&store, "Later").unwrap();
+                assert_eq!(resumed.customer, meanwhile.customer, "{stall:?} at {at}");
+                assert_eq!(later.customer, meanwhile.customer, "{stall:?} at {at}");
+                assert_eq!(
+                    [resumed.created, meanwhile.created, later.created]
+                        .iter()
+                        .filter(|created| **created)
+                        .count(),
+                    1,
+                    "{stall:?} at {at}"
+                );
+                assert_eq!(
+                    record_ids(&store),
+                    [meanwhile.customer.id],
+                    "{stall:?} at {at}"
+                );
+            }
         }
     }
 
     #[test]
-    fn losers_finish_a_stalled_winners_creation_with_its_id() {
-        let store = MemoryStore::default();
-        let clock = TestClock::at(0);
-        let email_hash = email_hash("a@example.com");
-        // A winner that published its lease (id 7) and died.
-        store
-            .increment(&format!("customer-email-claim:{email_hash}:0"), 1)
-            .unwrap();
-        store
-            .set(&format!("customer-email-lease:{email_hash}:0"), b"7")
-            .unwrap();
-        let found = Customers::new(&store, &clock)
-            .find_or_create(&input("a@example.com", "A"))
-            .unwrap();
-        assert_eq!(found.customer.id, 7);
-        assert!(
-            clock.paused_ms.get() >= LEASE_WAIT_MS,
-            "it first gave the winner time"
-        );
+    fn callers_stalled_inside_each_others_stalls_agree() {
+        let stalls = [Stall::Before, Stall::After];
+        for outer in stalls {
+            for inner in stalls {
+                for outer_at in 1..=12 {
+                    for inner_at in 1..=12 {
+                        let store = MemoryStore::default();
+                        let results = std::cell::RefCell::new(Vec::new());
+                        let outer_store = StallingStore::new(&store, outer_at, outer, || {
+                            let inner_store = StallingStore::new(&store, inner_at, inner, || {
+                                results.borrow_mut().push(create(&store, "Inner").unwrap());
+                            });
+                            let found = create(&inner_store, "Middle").unwrap();
+                            results.borrow_mut().push(found);
+                        });
+                        let found = create(&outer_store, "Outer").unwrap();
+                        drop(outer_store);
+                        let mut results = results.into_inner();
+                        results.push(found);
+                        let case = format!("{outer:?} at {outer_at}, {inner:?} at {inner_at}");
+                        assert!(
+                            results.iter().all(|f| f.customer == results[0].customer),
+                            "{case}: {results:?}"
+                        );
+                        assert_eq!(results.iter().filter(|f| f.created).count(), 1, "{case}");
+                        assert_eq!(record_ids(&store), [results[0].customer.id], "{case}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// An adversary that, each time a caller promises a ballot, promises a higher one.
+    struct Outbidding<'a>(&'a MemoryStore);
+
+    impl KeyValue for Outbidding<'_> {
+        fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+            self.0.get(key)
+        }
+        fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+            self.0.set(key, value)?;
+            if let Some((prefix, _)) = key.split_once("-proposal:") {
+                let text = std::str::from_utf8(value).unwrap();
+                let round: u64 = text.split('.').next().unwrap().parse().unwrap();
+                // Proposer 1 is the adversary: the test took that number first.
+                let higher = format!("{}.1 0.0 -", round + 1);
+                self.0
+                    .set(&format!("{prefix}-proposal:1"), higher.as_bytes())?;
+            }
+            Ok(())
+        }
+        fn delete(&self, key: &str) -> Result<(), StoreError> {
+            self.0.delete(key)
+        }
+        fn increment(&self, key: &str, delta: u64) -> Result<u64, StoreError> {
+            self.0.increment(key, delta)
+        }
     }
 
     #[test]
-    fn a_winner_that_died_before_its_lease_is_replaced_after_the_wait() {
+    fn a_caller_outbid_again_and_again_gives_up_inside_the_budget_and_a_retry_succeeds() {
         let store = MemoryStore::default();
+        let prefix = format!("customer-email-agreement:{}", email_hash("a@example.com"));
+        store.increment(&format!("{prefix}-proposers"), 1).unwrap();
         let clock = TestClock::at(0);
-        let email_hash = email_hash("a@example.com");
-        store
-            .increment(&format!("customer-email-claim:{email_hash}:0"), 1)
-            .unwrap();
-        let found = Customers::new(&store, &clock)
+        let refused = Customers::new(&Outbidding(&store), &clock)
             .find_or_create(&input("a@example.com", "A"))
+            .unwrap_err();
+        assert!(refused.0.contains("retry"), "{refused}");
+        assert!(
+            clock.paused_ms.get() <= WAIT_BUDGET_MS,
+            "{}",
+            clock.paused_ms.get()
+        );
+        assert!(clock.paused_ms.get() >= WAIT_BUDGET_MS - WAIT_BEFORE_COMPETING_MS);
+        let found = create(&store, "A").unwrap();
+        assert!(found.created);
+        assert_eq!(create(&store, "B").unwrap().customer, found.customer);
+    }
+
+    #[test]
+    fn a_caller_that_died_after_proposing_is_finished_with_its_id() {
+        // The first caller allocated id 1, wrote its record and had it chosen, then failed to
+        // write the email pointer (its last call).
+        let dying =
+            FailingStore::at_calls(MemoryStore::default(), &[calls_of_a_healthy_creation()]);
+        assert!(create(&dying, "First").is_err());
+        let store = dying.inner();
+        let clock = TestClock::at(0);
+        let found = Customers::new(store, &clock)
+            .find_or_create(&input("a@example.com", "Second"))
             .unwrap();
         assert_eq!(found.customer.id, 1);
-        assert!(clock.paused_ms.get() >= LEASE_WAIT_MS);
-        assert_eq!(
-            store
-                .increment(&format!("customer-email-gen:{email_hash}"), 0)
-                .unwrap(),
-            1
+        assert_eq!(found.customer.firstname, "First");
+        assert!(!found.created);
+        assert!(
+            clock.paused_ms.get() >= WAIT_BEFORE_COMPETING_MS,
+            "it first gave the first caller time"
         );
+        assert_eq!(record_ids(store), [1]);
     }
 
     #[test]
