@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use customer_token::oauth::SignatureMethod;
 use customer_token_host::testutil::TempDir;
-use customer_token_host::{Backend, FaultyBackend, RedbBackend, Runtime};
+use customer_token_host::{Backend, Call, CallPhase, FaultyBackend, RedbBackend, Runtime};
 use serde_json::{Value, json};
 use support::*;
 
@@ -449,6 +449,147 @@ async fn a_crash_between_any_two_store_calls_of_the_persistent_store_is_repaired
         );
         assert_eq!(first["customer"]["firstname"], "Roni", "k={k}");
     }
+}
+
+// ----- Creation under stalls -----
+
+/// Stalls the store call numbered `at` (in `phase`) until `resume`, telling the test when it is
+/// reached: the caller is paused there while the test sends other requests.
+struct Stall {
+    reached: std::sync::mpsc::Receiver<()>,
+    resume: std::sync::mpsc::Sender<()>,
+}
+
+impl Stall {
+    fn at(faults: &FaultyBackend, at: u64, phase: CallPhase) -> Stall {
+        let (reached_tx, reached) = std::sync::mpsc::channel();
+        let (resume, resume_rx) = std::sync::mpsc::channel::<()>();
+        let resume_rx = std::sync::Mutex::new(resume_rx);
+        faults.set_hook(Some(Arc::new(move |call: &Call<'_>| {
+            if call.number == at && call.phase == phase {
+                let _ = reached_tx.send(());
+                let _ = resume_rx.lock().unwrap().recv();
+            }
+        })));
+        Stall { reached, resume }
+    }
+
+    /// Waits until the stalled call is reached, or says it never was (`at` is past the last call).
+    async fn reached(self, stalled: &tokio::task::JoinHandle<Reply>) -> Option<Stall> {
+        loop {
+            match self.reached.try_recv() {
+                Ok(()) => return Some(self),
+                Err(_) if stalled.is_finished() => return None,
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(1)).await,
+            }
+        }
+    }
+}
+
+fn uid_and_customer(reply: &Reply) -> (i64, Value) {
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.body.get("errors").is_none(), "{}", reply.body);
+    let exchanged = &reply.body["data"]["exchangeExternalCustomerToken"];
+    (
+        uid_of(exchanged["token"].as_str().unwrap()),
+        exchanged["customer"].clone(),
+    )
+}
+
+fn customer_records(fixture: &Fixture) -> usize {
+    fixture
+        .memory
+        .keys()
+        .iter()
+        .filter(|key| key.starts_with("customer:"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_request_stalled_at_any_store_call_agrees_with_the_requests_served_meanwhile() {
+    for phase in [CallPhase::Before, CallPhase::After] {
+        let mut stalled_calls = 0;
+        for at in 1.. {
+            let fixture = Arc::new(Fixture::new());
+            let stall = Stall::at(&fixture.faults, at, phase);
+            let stalled = tokio::spawn({
+                let fixture = fixture.clone();
+                async move { fixture.post_signed(SEED_MUTATION).await }
+            });
+            let Some(stall) = stall.reached(&stalled).await else {
+                break;
+            };
+            // While the first request is stalled at call `at`, another one for the same email
+            // is served in full: it must not wait for the stalled one longer than a moment.
+            let meanwhile = fixture.post_signed(SEED_MUTATION).await;
+            let _ = stall.resume.send(());
+            let stalled = stalled.await.unwrap();
+            let later = fixture.post_signed(SEED_MUTATION).await;
+            let case = format!("{phase:?} at call {at}");
+            let (uid, customer) = uid_and_customer(&meanwhile);
+            assert_eq!(
+                uid_and_customer(&stalled),
+                (uid, customer.clone()),
+                "{case}"
+            );
+            assert_eq!(uid_and_customer(&later), (uid, customer), "{case}");
+            assert_eq!(customer_records(&fixture), 1, "{case}");
+            stalled_calls += 1;
+        }
+        // The nonce claim, the agreement and the record: every call of a creation was stalled.
+        assert!(stalled_calls >= 8, "{phase:?}: only {stalled_calls} calls");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_creation_outbid_without_end_is_a_json_500_inside_the_deadline_and_a_retry_succeeds() {
+    let fixture = Fixture::new();
+    // Another proposer that, each time this one promises a ballot, promises a higher one.
+    let memory = fixture.memory.clone();
+    let adversary = std::sync::Mutex::new(None::<u64>);
+    fixture
+        .faults
+        .set_hook(Some(Arc::new(move |call: &Call<'_>| {
+            let (Some(value), CallPhase::Before) = (call.value, call.phase) else {
+                return;
+            };
+            let Some((prefix, _)) = call.key.split_once("-proposal:") else {
+                return;
+            };
+            let round: u64 = std::str::from_utf8(value)
+                .unwrap()
+                .split('.')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            let mut adversary = adversary.lock().unwrap();
+            let number = *adversary.get_or_insert_with(|| {
+                memory.increment(&format!("{prefix}-proposers"), 1).unwrap()
+            });
+            let promise = format!("{}.{number} 0.0 -", round + 1);
+            memory
+                .set(&format!("{prefix}-proposal:{number}"), promise.as_bytes())
+                .unwrap();
+        })));
+    let refused = fixture.post_signed(SEED_MUTATION).await;
+    assert_eq!(refused.status, 500, "{}", refused.body);
+    assert_eq!(
+        refused.body,
+        json!({"errors": [{"message": "Internal server error", "extensions": {"category": "internal"}}]})
+    );
+    assert!(
+        fixture.runtime.logs().contains("retry"),
+        "{}",
+        fixture.runtime.logs()
+    );
+    fixture.faults.set_hook(None);
+    let (uid, customer) = uid_and_customer(&fixture.post_signed(SEED_MUTATION).await);
+    assert_eq!(customer["firstname"], "Roni");
+    assert_eq!(
+        uid_and_customer(&fixture.post_signed(SEED_MUTATION).await).0,
+        uid
+    );
 }
 
 // ----- Secrets -----

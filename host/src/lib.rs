@@ -40,7 +40,10 @@ pub mod server;
 pub mod sign;
 pub mod testutil;
 
-pub use backend::{Backend, BackendError, FaultyBackend, MemoryBackend, RedbBackend, UpdateFn};
+pub use backend::{
+    Backend, BackendError, Call, CallHook, CallPhase, FaultyBackend, MemoryBackend, RedbBackend,
+    UpdateFn,
+};
 pub use clock::TestClock;
 pub use logs::LogBuffer;
 pub use runtime::{

@@ -1,8 +1,32 @@
-//! Fault injection: a backend that fails on chosen calls.
+//! Fault injection: a backend that fails on chosen calls, and lets a test act around any call
+//! (stall it while other requests run, or change the store behind the caller's back).
 
 use super::{Backend, BackendError, UpdateFn};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Whether a [`CallHook`] runs before a call reaches the inner backend or after it returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallPhase {
+    Before,
+    After,
+}
+
+/// One call as a [`CallHook`] sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    /// 1-based, counted as for faults.
+    pub number: u64,
+    pub operation: &'static str,
+    pub key: &'a str,
+    /// The value of a `set`.
+    pub value: Option<&'a [u8]>,
+    pub phase: CallPhase,
+}
+
+/// Runs on the calling thread around every call that is not failed; blocking in it stalls
+/// that caller alone.
+pub type CallHook = dyn Fn(&Call<'_>) + Send + Sync;
 
 /// Wraps another backend, counts every call (get, set, delete, increment and update alike,
 /// starting at 1), and fails call number `k` — and, if `sticky`, every call after it — with
@@ -12,6 +36,7 @@ pub struct FaultyBackend {
     fail_at: AtomicU64,
     sticky: bool,
     calls: AtomicU64,
+    hook: Mutex<Option<Arc<CallHook>>>,
 }
 
 impl FaultyBackend {
@@ -36,7 +61,16 @@ impl FaultyBackend {
             fail_at: AtomicU64::new(fail_at),
             sticky,
             calls: AtomicU64::new(0),
+            hook: Mutex::new(None),
         }
+    }
+
+    /// Runs `hook` around every later call (`None` removes it).
+    pub fn set_hook(&self, hook: Option<Arc<CallHook>>) {
+        *self
+            .hook
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = hook;
     }
 
     /// How many calls were made so far, failed ones included.
@@ -54,44 +88,64 @@ impl FaultyBackend {
         &self.inner
     }
 
-    fn check(&self, operation: &str, key: &str) -> Result<(), BackendError> {
-        let call = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+    /// Counts the call, fails it if chosen, and otherwise runs it between the hook's two phases.
+    fn around<T>(
+        &self,
+        operation: &'static str,
+        key: &str,
+        value: Option<&[u8]>,
+        call: impl FnOnce() -> Result<T, BackendError>,
+    ) -> Result<T, BackendError> {
+        let number = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
         let fail_at = self.fail_at.load(Ordering::SeqCst);
-        let fails = fail_at != 0 && (call == fail_at || (self.sticky && call > fail_at));
+        let fails = fail_at != 0 && (number == fail_at || (self.sticky && number > fail_at));
         if fails {
-            Err(BackendError::Other(format!(
-                "injected fault on call {call} ({operation} {key:?})"
-            )))
-        } else {
-            Ok(())
+            return Err(BackendError::Other(format!(
+                "injected fault on call {number} ({operation} {key:?})"
+            )));
         }
+        let hook = self
+            .hook
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        let observe = |phase| {
+            if let Some(hook) = &hook {
+                hook(&Call {
+                    number,
+                    operation,
+                    key,
+                    value,
+                    phase,
+                });
+            }
+        };
+        observe(CallPhase::Before);
+        let result = call();
+        observe(CallPhase::After);
+        result
     }
 }
 
 impl Backend for FaultyBackend {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
-        self.check("get", key)?;
-        self.inner.get(key)
+        self.around("get", key, None, || self.inner.get(key))
     }
 
     fn set(&self, key: &str, value: &[u8]) -> Result<(), BackendError> {
-        self.check("set", key)?;
-        self.inner.set(key, value)
+        self.around("set", key, Some(value), || self.inner.set(key, value))
     }
 
     fn delete(&self, key: &str) -> Result<(), BackendError> {
-        self.check("delete", key)?;
-        self.inner.delete(key)
+        self.around("delete", key, None, || self.inner.delete(key))
     }
 
     fn increment(&self, key: &str, delta: u64) -> Result<u64, BackendError> {
-        self.check("increment", key)?;
-        self.inner.increment(key, delta)
+        self.around("increment", key, None, || self.inner.increment(key, delta))
     }
 
     fn update(&self, key: &str, f: &mut UpdateFn<'_>) -> Result<(), BackendError> {
-        self.check("update", key)?;
-        self.inner.update(key, f)
+        self.around("update", key, None, || self.inner.update(key, f))
     }
 }
 
@@ -145,5 +199,31 @@ mod tests {
         backend.set_fail_at(backend.calls() + 1);
         assert!(backend.get("x").is_err());
         assert_eq!(backend.get("x"), Ok(None));
+    }
+
+    #[test]
+    fn the_hook_sees_each_passed_call_before_and_after_it_runs() {
+        let inner: Arc<dyn Backend> = Arc::new(MemoryBackend::new());
+        let backend = FaultyBackend::fail_once(inner.clone(), 2);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let store = inner.clone();
+        backend.set_hook(Some(Arc::new(move |call: &Call<'_>| {
+            let stored = store.get("a").unwrap();
+            log.lock()
+                .unwrap()
+                .push((call.number, call.operation, call.phase, stored));
+        })));
+        backend.set("a", b"1").unwrap();
+        assert!(backend.get("a").is_err());
+        backend.set_hook(None);
+        backend.get("a").unwrap();
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                (1, "set", CallPhase::Before, None),
+                (1, "set", CallPhase::After, Some(b"1".to_vec())),
+            ]
+        );
     }
 }

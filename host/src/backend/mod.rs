@@ -10,7 +10,7 @@ mod faulty;
 mod memory;
 mod redb;
 
-pub use self::faulty::FaultyBackend;
+pub use self::faulty::{Call, CallHook, CallPhase, FaultyBackend};
 pub use self::memory::MemoryBackend;
 pub use self::redb::RedbBackend;
 
