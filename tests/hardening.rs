@@ -567,7 +567,7 @@ async fn a_creation_outbid_without_end_is_a_json_500_inside_the_deadline_and_a_r
             let number = *adversary.get_or_insert_with(|| {
                 memory.increment(&format!("{prefix}-proposers"), 1).unwrap()
             });
-            let promise = format!("{}.{number} 0.0 -", round + 1);
+            let promise = format!("{}.{number} 0.0 - -", round + 1);
             memory
                 .set(&format!("{prefix}-proposal:{number}"), promise.as_bytes())
                 .unwrap();

@@ -10,7 +10,9 @@
 //! Keys, under a prefix chosen by the caller:
 //! - `{prefix}-proposers`: counter handing each caller its proposer number `p` (never read with `get`).
 //! - `{prefix}-proposal:{p}`: proposer `p`'s register, written only by `p`:
-//!   `promised accepted value`, ballots as `round.p`, value `-` before any.
+//!   `promised accepted value reserved`, ballots as `round.p`, values `-` before any; `reserved`
+//!   is the value `p` allocated of its own, announced before it is prepared so that whoever
+//!   settles the agreement discards it if it lost, even if `p` died.
 //! - the decision key: the agreed value as decimal text, written only with the agreed value.
 //!
 //! A proposer with ballot `b` writes `promised = b` and reads every register: if one promised
@@ -58,17 +60,22 @@ struct Register {
     promised: Ballot,
     accepted: Ballot,
     value: Option<u64>,
+    /// The value this proposer allocated of its own, announced before it is prepared, so
+    /// that whoever settles the agreement can discard it if it loses.
+    reserved: Option<u64>,
 }
 
 impl Register {
     fn encode(&self) -> String {
-        let value = self.value.map_or_else(|| "-".to_owned(), |v| v.to_string());
+        let text = |value: Option<u64>| value.map_or_else(|| "-".to_owned(), |v| v.to_string());
         format!(
-            "{}.{} {}.{} {value}",
+            "{}.{} {}.{} {} {}",
             self.promised.round,
             self.promised.proposer,
             self.accepted.round,
-            self.accepted.proposer
+            self.accepted.proposer,
+            text(self.value),
+            text(self.reserved)
         )
     }
 
@@ -80,25 +87,40 @@ impl Register {
                 proposer: proposer.parse().ok()?,
             })
         };
+        let optional = |part: &str| match part {
+            "-" => Some(None),
+            number => number.parse().ok().map(Some),
+        };
         let mut parts = text.split(' ');
         let promised = ballot(parts.next()?)?;
         let accepted = ballot(parts.next()?)?;
-        let value = match parts.next()? {
-            "-" => None,
-            number => Some(number.parse().ok()?),
-        };
+        let value = optional(parts.next()?)?;
+        let reserved = optional(parts.next()?)?;
         let complete = parts.next().is_none() && accepted <= promised;
         complete.then_some(Register {
             promised,
             accepted,
             value,
+            reserved,
         })
     }
 }
 
+/// The caller's side of an agreement: where its own candidate value comes from.
+pub trait Candidates {
+    /// A fresh value of this caller's own, unique among all callers (for customers: a new id).
+    fn allocate(&mut self) -> Result<u64, StoreError>;
+    /// Makes `value` ready to be agreed on; runs before any other caller can see it as a
+    /// proposal (for customers: writes its record).
+    fn prepare(&mut self, value: u64) -> Result<(), StoreError>;
+    /// `value` can never be agreed on any more: undo its preparation. Best effort; a failure
+    /// leaves garbage nobody reaches.
+    fn discard(&mut self, value: u64);
+}
+
 /// What one round showed.
 enum Round {
-    Chosen(u64),
+    Chosen(u64, Vec<Register>),
     Outbid(Ballot),
 }
 
@@ -138,15 +160,11 @@ impl<'a> Agreement<'a> {
         }
     }
 
-    /// Agrees on one value. `propose` is called at most once, only if no value was proposed
-    /// before; what it returns may be discarded if another caller's value wins.
-    pub fn agree(
-        &self,
-        propose: &mut dyn FnMut() -> Result<u64, StoreError>,
-    ) -> Result<Agreed, StoreError> {
-        let mut own = None;
+    /// Agrees on one value: the one already decided, or one of the proposals, or this
+    /// caller's own (allocated and prepared at most once, and only if nobody proposed before).
+    pub fn agree(&self, candidates: &mut dyn Candidates) -> Result<Agreed, StoreError> {
         if let Some(value) = self.decided()? {
-            return Ok(Agreed { value, own });
+            return Ok(Agreed { value, own: None });
         }
         let me = self.store.increment(&self.proposers_key(), 1)?;
         let mut mine = Register::default();
@@ -159,14 +177,34 @@ impl<'a> Agreement<'a> {
             if !ballot.is_lowest() {
                 // Someone numbered earlier may be about to finish: give it the time first.
                 if let Some(value) = self.wait_for_decision(&mut waited)? {
-                    return Ok(Agreed { value, own });
+                    discard_unless(candidates, mine.reserved, value);
+                    return Ok(Agreed {
+                        value,
+                        own: mine.reserved,
+                    });
                 }
             }
-            match self.round(me, ballot, &mut mine, &mut own, propose)? {
-                Round::Chosen(value) => {
+            match self.round(me, ballot, &mut mine, candidates)? {
+                Round::Chosen(value, others) => {
                     self.store
                         .set(self.decision_key, value.to_string().as_bytes())?;
-                    return Ok(Agreed { value, own });
+                    // Every other value seen can never be chosen now.
+                    let mut losers: Vec<u64> = others
+                        .iter()
+                        .chain(std::iter::once(&mine))
+                        .flat_map(|register| [register.reserved, register.value])
+                        .flatten()
+                        .filter(|seen| *seen != value)
+                        .collect();
+                    losers.sort_unstable();
+                    losers.dedup();
+                    for loser in losers {
+                        candidates.discard(loser);
+                    }
+                    return Ok(Agreed {
+                        value,
+                        own: mine.reserved,
+                    });
                 }
                 Round::Outbid(higher) => {
                     ballot = Ballot {
@@ -187,8 +225,7 @@ impl<'a> Agreement<'a> {
         me: u64,
         ballot: Ballot,
         mine: &mut Register,
-        own: &mut Option<u64>,
-        propose: &mut dyn FnMut() -> Result<u64, StoreError>,
+        candidates: &mut dyn Candidates,
     ) -> Result<Round, StoreError> {
         let mut value = None;
         if !ballot.is_lowest() {
@@ -205,23 +242,30 @@ impl<'a> Agreement<'a> {
                 .max_by_key(|register| register.accepted)
                 .and_then(|register| register.value);
         }
-        let value = match value {
-            Some(value) => value,
-            None => match *own {
-                Some(value) => value,
-                None => *own.insert(propose()?),
-            },
+        let value = match (value, mine.reserved) {
+            (Some(value), _) | (None, Some(value)) => value,
+            (None, None) => {
+                // Announced before it is prepared, so that it is found and discarded if this
+                // caller dies between the two.
+                let own = candidates.allocate()?;
+                mine.promised = ballot;
+                mine.reserved = Some(own);
+                self.write(me, mine)?;
+                candidates.prepare(own)?;
+                own
+            }
         };
         *mine = Register {
             promised: ballot,
             accepted: ballot,
             value: Some(value),
+            reserved: mine.reserved,
         };
         self.write(me, mine)?;
         let others = self.others(me)?;
         Ok(match highest_promise_above(&others, ballot) {
             Some(higher) => Round::Outbid(higher),
-            None => Round::Chosen(value),
+            None => Round::Chosen(value, others),
         })
     }
 
@@ -281,6 +325,12 @@ impl<'a> Agreement<'a> {
     }
 }
 
+fn discard_unless(candidates: &mut dyn Candidates, value: Option<u64>, chosen: u64) {
+    if let Some(value) = value.filter(|value| *value != chosen) {
+        candidates.discard(value);
+    }
+}
+
 fn highest_promise_above(registers: &[Register], ballot: Ballot) -> Option<Ballot> {
     registers
         .iter()
@@ -305,11 +355,12 @@ mod tests {
                 proposer: 7,
             },
             value: Some(42),
+            reserved: Some(43),
         };
-        assert_eq!(register.encode(), "3.7 2.7 42");
-        assert_eq!(Register::decode("3.7 2.7 42"), Some(register));
+        assert_eq!(register.encode(), "3.7 2.7 42 43");
+        assert_eq!(Register::decode("3.7 2.7 42 43"), Some(register));
         assert_eq!(
-            Register::decode("1.2 0.0 -"),
+            Register::decode("1.2 0.0 - -"),
             Some(Register {
                 promised: Ballot {
                     round: 1,
@@ -322,11 +373,12 @@ mod tests {
             "",
             "1.2",
             "1.2 0.0",
-            "1.2 0.0 - x",
-            "1.2 3.4 5",
-            "a.b 0.0 -",
-            "1.2 0.0 -5",
-            "18446744073709551616.1 0.0 -",
+            "1.2 0.0 -",
+            "1.2 0.0 - - x",
+            "1.2 3.4 5 -",
+            "a.b 0.0 - -",
+            "1.2 0.0 -5 -",
+            "18446744073709551616.1 0.0 - -",
         ] {
             assert_eq!(Register::decode(junk), None, "{junk:?}");
         }

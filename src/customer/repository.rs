@@ -8,12 +8,13 @@
 //!   agreement on that id (see `agreement`).
 //!
 //! A new email's id is agreed on by everyone who asks for it at once: a caller allocates an id
-//! and writes its record before proposing it, so whichever id wins already has a record, and a
-//! caller whose id lost deletes its record again. Found customers cost two reads.
+//! and writes its record before proposing it, so whichever id wins already has a record; the
+//! records of ids that lost are deleted by whoever settles the agreement. Found customers cost
+//! two reads.
 
 use sha2::{Digest, Sha256};
 
-use super::agreement::Agreement;
+use super::agreement::{Agreement, Candidates};
 use super::model::{Customer, CustomerInput};
 use super::record;
 use crate::ports::{Clock, KeyValue, StoreError};
@@ -59,32 +60,19 @@ impl<'a> Customers<'a> {
         let pointer_key = format!("customer-email:{email_hash}");
         let agreement_prefix = format!("customer-email-agreement:{email_hash}");
         let agreement = Agreement::new(self.store, self.clock, &pointer_key, &agreement_prefix);
-        let mut proposed = None;
-        let agreed = agreement.agree(&mut || {
-            let id = self.allocate_id()?;
-            let customer = Customer::new(id, input, format_utc(self.clock.now_unix()));
-            self.store
-                .set(&record_key(id), &record::encode(&customer))?;
-            proposed = Some(customer);
-            Ok(u64::from(id))
-        })?;
+        let mut candidates = NewCustomers {
+            customers: self,
+            input,
+            prepared: None,
+        };
+        let agreed = agreement.agree(&mut candidates)?;
         let id = u32::try_from(agreed.value)
             .map_err(|_| StoreError(format!("unreadable id under `{pointer_key}`")))?;
-        match (agreed.own, proposed) {
-            (Some(own), Some(customer)) if own == agreed.value => {
-                return Ok(Found {
-                    customer,
-                    created: true,
-                });
-            }
-            (Some(own), _) => {
-                // Another caller's id won, so ours can never be chosen: its record is garbage.
-                // Failing to delete it leaves an unreachable record, nothing worse.
-                if let Ok(own) = u32::try_from(own) {
-                    let _ = self.store.delete(&record_key(own));
-                }
-            }
-            (None, _) => {}
+        if let Some(customer) = candidates.prepared.filter(|c| c.id == id) {
+            return Ok(Found {
+                customer,
+                created: true,
+            });
         }
         match self.by_id(id)? {
             Some(customer) => Ok(Found {
@@ -104,6 +92,37 @@ impl<'a> Customers<'a> {
             .ok()
             .filter(|id| i32::try_from(*id).is_ok())
             .ok_or_else(|| StoreError("customer ids are exhausted".into()))
+    }
+}
+
+/// A new customer as a candidate in an email's agreement: a fresh id, whose record is written
+/// before it is proposed, so whichever id wins already has its record.
+struct NewCustomers<'c, 'a> {
+    customers: &'c Customers<'a>,
+    input: &'c CustomerInput,
+    prepared: Option<Customer>,
+}
+
+impl Candidates for NewCustomers<'_, '_> {
+    fn allocate(&mut self) -> Result<u64, StoreError> {
+        self.customers.allocate_id().map(u64::from)
+    }
+
+    fn prepare(&mut self, value: u64) -> Result<(), StoreError> {
+        let id =
+            u32::try_from(value).map_err(|_| StoreError(format!("id {value} is too large")))?;
+        let customer = Customer::new(id, self.input, format_utc(self.customers.clock.now_unix()));
+        self.customers
+            .store
+            .set(&record_key(id), &record::encode(&customer))?;
+        self.prepared = Some(customer);
+        Ok(())
+    }
+
+    fn discard(&mut self, value: u64) {
+        if let Ok(id) = u32::try_from(value) {
+            let _ = self.customers.store.delete(&record_key(id));
+        }
     }
 }
 
@@ -288,6 +307,17 @@ mod tests {
         }
     }
 
+    #[test]
+    fn after_a_failure_at_any_call_only_the_agreed_customer_has_a_record() {
+        for at in 1..=calls_of_a_healthy_creation() {
+            let store = FailingStore::at_calls(MemoryStore::default(), &[at]);
+            let _ = create(&store, "Failed");
+            let found = create(&store, "Retried").unwrap();
+            assert_eq!(create(&store, "Again").unwrap().customer, found.customer, "at {at}");
+            assert_eq!(record_ids(store.inner()), [found.customer.id], "at {at}");
+        }
+    }
+
     /// Runs a creation for a@example.com through `store`; its result, for the callers to compare.
     fn create(store: &dyn KeyValue, firstname: &str) -> Result<Found, StoreError> {
         Customers::new(store, &TestClock::at(0)).find_or_create(&input("a@example.com", firstname))
@@ -373,7 +403,7 @@ mod tests {
                 let text = std::str::from_utf8(value).unwrap();
                 let round: u64 = text.split('.').next().unwrap().parse().unwrap();
                 // Proposer 1 is the adversary: the test took that number first.
-                let higher = format!("{}.1 0.0 -", round + 1);
+                let higher = format!("{}.1 0.0 - -", round + 1);
                 self.0
                     .set(&format!("{prefix}-proposal:1"), higher.as_bytes())?;
             }
