@@ -27,6 +27,8 @@ struct WasmPackage {
     artifact: &'static str,
     env_var: &'static str,
     watch: &'static [&'static str],
+    /// Cargo features to build it with.
+    features: &'static [&'static str],
 }
 
 /// Every component the host needs. Adding an adapter is one more entry here; entries with the
@@ -38,6 +40,9 @@ const PACKAGES: &[WasmPackage] = &[
         artifact: "customer_token.wasm",
         env_var: "CUSTOMER_TOKEN_WASM",
         watch: &["src", "wit", "Cargo.toml", "Cargo.lock"],
+        // The host makes typed calls too (and composes consumers), so it runs the composable
+        // build; the HTTP builds (`spin build`, dist/) leave the `exchange` export out.
+        features: &["customer-token/composable"],
     },
     // The host adapters that the Spin and Wasi flavors compose with the component
     // (`Flavor::Spin`, `Flavor::Wasi`). They read the product's WIT from `wit/`.
@@ -47,6 +52,7 @@ const PACKAGES: &[WasmPackage] = &[
         artifact: "customer_token_spin_adapter.wasm",
         env_var: "CUSTOMER_TOKEN_SPIN_ADAPTER_WASM",
         watch: &["adapters", "wit", "Cargo.lock"],
+        features: &[],
     },
     WasmPackage {
         manifest: "Cargo.toml",
@@ -54,6 +60,7 @@ const PACKAGES: &[WasmPackage] = &[
         artifact: "customer_token_wasi_adapter.wasm",
         env_var: "CUSTOMER_TOKEN_WASI_ADAPTER_WASM",
         watch: &["adapters", "wit", "Cargo.lock"],
+        features: &[],
     },
     // The example consumer that `ConsumerRuntime` composes with the product (through its typed
     // `exchange` interface). A workspace member, so it shares the product's cargo invocation.
@@ -63,6 +70,7 @@ const PACKAGES: &[WasmPackage] = &[
         artifact: "customer_token_consumer_example.wasm",
         env_var: "CUSTOMER_TOKEN_CONSUMER_WASM",
         watch: &["examples/consumer", "wit", "Cargo.lock"],
+        features: &[],
     },
     // The benchmark's baseline: a minimal wasi:http component (bench/, `hello_wasm_path`).
     WasmPackage {
@@ -71,6 +79,7 @@ const PACKAGES: &[WasmPackage] = &[
         artifact: "hello_wasi_http.wasm",
         env_var: "HELLO_WASI_HTTP_WASM",
         watch: &["examples/hello", "Cargo.lock"],
+        features: &[],
     },
     // Test fixture: a guest that traps, spins and forgets to answer (host/tests/misbehaving.rs).
     WasmPackage {
@@ -84,6 +93,7 @@ const PACKAGES: &[WasmPackage] = &[
             "host/tests/fixtures/misbehaving-guest/Cargo.toml",
             "host/tests/fixtures/misbehaving-guest/Cargo.lock",
         ],
+        features: &[],
     },
 ];
 
@@ -167,6 +177,9 @@ fn build_wasm_packages(workspace: &Path, target_dir: &Path, packages: &[&WasmPac
         .arg(WASM_TARGET);
     for package in packages {
         cmd.arg("-p").arg(package.package);
+        for feature in package.features {
+            cmd.arg("--features").arg(feature);
+        }
     }
     cmd.arg("--manifest-path")
         .arg(workspace.join(packages[0].manifest))

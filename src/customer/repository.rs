@@ -313,7 +313,11 @@ mod tests {
             let store = FailingStore::at_calls(MemoryStore::default(), &[at]);
             let _ = create(&store, "Failed");
             let found = create(&store, "Retried").unwrap();
-            assert_eq!(create(&store, "Again").unwrap().customer, found.customer, "at {at}");
+            assert_eq!(
+                create(&store, "Again").unwrap().customer,
+                found.customer,
+                "at {at}"
+            );
             assert_eq!(record_ids(store.inner()), [found.customer.id], "at {at}");
         }
     }

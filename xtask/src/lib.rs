@@ -25,8 +25,16 @@ use wit_component::ComponentEncoder;
 /// The target every component is built for.
 pub const WASM_TARGET: &str = "wasm32-wasip2";
 
-/// The product component's package.
+/// The product component's package. Built without features it is the HTTP artifact (world
+/// `customer-token`: no `exchange` export).
 pub const COMPONENT: &str = "customer-token";
+
+/// The feature that builds the product's `customer-token-composable` world (with `exchange`).
+pub const COMPOSABLE_FEATURE: &str = "customer-token/composable";
+
+/// The name of the composable build's artifact: `dist/customer-token-composable.wasm`, and
+/// its core module in [`core_dir`].
+pub const COMPOSABLE: &str = "customer-token-composable";
 
 /// A host adapter and the composite written for it under `dist/`.
 #[derive(Debug, Clone, Copy)]
@@ -197,8 +205,9 @@ pub fn target_dir(root: &Path) -> PathBuf {
     }
 }
 
-/// Runs `cargo build --release --target wasm32-wasip2` for the component and every adapter,
-/// in `target_dir` (or cargo's default), and returns the directory holding the `.wasm` files.
+/// Runs `cargo build --release --target wasm32-wasip2` for the component (its composable build,
+/// as the host's build script makes it) and every adapter, in `target_dir` (or cargo's
+/// default), and returns the directory holding the `.wasm` files.
 pub fn build_wasm(root: &Path, target_dir: Option<&Path>) -> Result<PathBuf> {
     let mut command = cargo();
     command.current_dir(root).args([
@@ -208,6 +217,8 @@ pub fn build_wasm(root: &Path, target_dir: Option<&Path>) -> Result<PathBuf> {
         WASM_TARGET,
         "-p",
         COMPONENT,
+        "--features",
+        COMPOSABLE_FEATURE,
     ]);
     for adapter in ADAPTERS {
         command.args(["-p", adapter.package]);
@@ -299,29 +310,52 @@ pub fn core_dir(target_dir: &Path) -> PathBuf {
 /// Builds the product and each adapter as a core module, not a component, with the
 /// [`DIST_PROFILE`] in `target_dir`: `cargo rustc --profile wasm-dist --target wasm32-wasip2 -p
 /// PACKAGE --lib --crate-type cdylib -- -C link-arg=--skip-wit-component`. The core modules keep
-/// the `component-type:*` custom sections that [`componentize`] reads. Returns [`core_dir`].
+/// the `component-type:*` custom sections that [`componentize`] reads. The product is built twice:
+/// with [`COMPOSABLE_FEATURE`] (kept as [`COMPOSABLE`]) and without. Returns [`core_dir`].
 pub fn build_core_modules(root: &Path, target_dir: &Path) -> Result<PathBuf> {
+    let core_dir = core_dir(target_dir);
+    // The composable build first, set aside under its own name; then the HTTP one in its place.
+    build_core_module(root, target_dir, COMPONENT, Some(COMPOSABLE_FEATURE))?;
+    let composable = core_dir.join(format!("{}.wasm", COMPOSABLE.replace('-', "_")));
+    std::fs::copy(
+        core_dir.join(format!("{}.wasm", COMPONENT.replace('-', "_"))),
+        &composable,
+    )
+    .with_context(|| format!("failed to write {}", composable.display()))?;
     for package in dist_packages() {
-        let mut command = cargo();
-        command
-            .current_dir(root)
-            .args(["rustc", "--profile", DIST_PROFILE]);
-        for config in DIST_PROFILE_CONFIG {
-            command.args(["--config", config]);
-        }
-        command
-            .args(["--target", WASM_TARGET, "-p", package])
-            .args(["--lib", "--crate-type", "cdylib", "--target-dir"])
-            .arg(target_dir)
-            .args(["--", "-C", "link-arg=--skip-wit-component"]);
-        let status = command
-            .status()
-            .with_context(|| format!("failed to run cargo rustc for {package}"))?;
-        if !status.success() {
-            bail!("cargo rustc --target {WASM_TARGET} -p {package} failed ({status})");
-        }
+        build_core_module(root, target_dir, package, None)?;
     }
-    Ok(core_dir(target_dir))
+    Ok(core_dir)
+}
+
+fn build_core_module(
+    root: &Path,
+    target_dir: &Path,
+    package: &str,
+    feature: Option<&str>,
+) -> Result<()> {
+    let mut command = cargo();
+    command
+        .current_dir(root)
+        .args(["rustc", "--profile", DIST_PROFILE]);
+    for config in DIST_PROFILE_CONFIG {
+        command.args(["--config", config]);
+    }
+    command.args(["--target", WASM_TARGET, "-p", package]);
+    if let Some(feature) = feature {
+        command.args(["--features", feature]);
+    }
+    command
+        .args(["--lib", "--crate-type", "cdylib", "--target-dir"])
+        .arg(target_dir)
+        .args(["--", "-C", "link-arg=--skip-wit-component"]);
+    let status = command
+        .status()
+        .with_context(|| format!("failed to run cargo rustc for {package}"))?;
+    if !status.success() {
+        bail!("cargo rustc --target {WASM_TARGET} -p {package} failed ({status})");
+    }
+    Ok(())
 }
 
 /// Where [`install_tools`] installs binaryen: `$CUSTOMER_TOKEN_TOOLS`, or
@@ -489,8 +523,11 @@ pub struct Built {
 /// What [`make_dist`] makes.
 #[derive(Debug, Clone)]
 pub struct Dist {
-    /// The product component (`dist/customer-token.wasm`).
+    /// The product component for HTTP hosts (`dist/customer-token.wasm`).
     pub component: Built,
+    /// The product component with the `exchange` export, for composition
+    /// (`dist/customer-token-composable.wasm`).
+    pub composable: Built,
     /// The adapter components, in [`ADAPTERS`] order.
     pub adapters: Vec<Built>,
     /// The composites of the product with each adapter, in [`ADAPTERS`] order.
@@ -504,6 +541,7 @@ pub struct Dist {
 pub fn make_dist(core_dir: &Path, wasm_opt: Option<&Path>) -> Result<Dist> {
     let mut built = std::thread::scope(|scope| {
         let jobs: Vec<_> = dist_packages()
+            .chain(std::iter::once(COMPOSABLE))
             .map(|package| scope.spawn(move || build_one(core_dir, package, wasm_opt)))
             .collect();
         jobs.into_iter()
@@ -513,6 +551,7 @@ pub fn make_dist(core_dir: &Path, wasm_opt: Option<&Path>) -> Result<Dist> {
             })
             .collect::<Result<Vec<Built>>>()
     })?;
+    let composable = built.pop().ok_or_else(|| anyhow!("no composable build"))?;
     let adapters = built.split_off(1);
     let component = built.remove(0);
     let mut composites = Vec::new();
@@ -525,6 +564,7 @@ pub fn make_dist(core_dir: &Path, wasm_opt: Option<&Path>) -> Result<Dist> {
     }
     Ok(Dist {
         component,
+        composable,
         adapters,
         composites,
     })

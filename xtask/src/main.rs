@@ -1,7 +1,8 @@
 //! `cargo run -p xtask -- dist`: builds the component and both adapters for wasm32-wasip2,
 //! optimizes them with binaryen's `wasm-opt`, and writes `dist/customer-token.wasm` (the bare
-//! component) and the composites `dist/customer-token-spin.wasm` and
-//! `dist/customer-token-wasi.wasm`.
+//! component for HTTP hosts), `dist/customer-token-composable.wasm` (the same with the typed
+//! `exchange` export, for composition) and the composites `dist/customer-token-spin.wasm` and
+//! `dist/customer-token-wasi.wasm` (made from the HTTP one).
 //!
 //! `cargo run -p xtask -- tools` installs the `wasm-opt` that `dist` uses.
 
@@ -10,16 +11,19 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use xtask::{ADAPTERS, BINARYEN_VERSION, Built, COMPONENT, COMPONENT_BUDGET, WASM_OPT_HINT};
+use xtask::{
+    ADAPTERS, BINARYEN_VERSION, Built, COMPONENT, COMPONENT_BUDGET, COMPOSABLE, WASM_OPT_HINT,
+};
 
 const USAGE: &str = "usage: cargo run -p xtask -- dist [--no-build]
        cargo run -p xtask -- tools
 
 dist         build customer-token and its adapters for wasm32-wasip2 as core modules (release,
              opt-level \"z\"), optimize them with wasm-opt, make them components and write
-             dist/customer-token.wasm (the component), dist/customer-token-spin.wasm (composed
-             with the Spin adapter) and dist/customer-token-wasi.wasm (composed with the
-             wasmtime serve / wasmCloud adapter)
+             dist/customer-token.wasm (the component for HTTP hosts, without the typed
+             `exchange` export), dist/customer-token-composable.wasm (with it, for composition),
+             dist/customer-token-spin.wasm (the HTTP one composed with the Spin adapter) and
+             dist/customer-token-wasi.wasm (composed with the wasmtime serve / wasmCloud adapter)
 --no-build   use the core modules already in <target dir>/wasm-build/wasm32-wasip2/wasm-dist
 tools        install binaryen's wasm-opt with npm into $CUSTOMER_TOKEN_TOOLS
              (default ~/.cache/customer-token/tools)
@@ -93,9 +97,16 @@ fn dist(build: bool) -> Result<()> {
     let component_path = dist.join(format!("{COMPONENT}.wasm"));
     write(&component_path, &made.component.component)?;
     println!(
-        "{}: {}",
+        "{}: {} (for HTTP hosts: no `exchange` export)",
         component_path.display(),
         describe(&made.component)
+    );
+    let composable_path = dist.join(format!("{COMPOSABLE}.wasm"));
+    write(&composable_path, &made.composable.component)?;
+    println!(
+        "{}: {} (for composition: exports `exchange`, which trusts its caller)",
+        composable_path.display(),
+        describe(&made.composable)
     );
     for built in &made.adapters {
         println!("{}: {}", built.package, describe(built));
@@ -122,17 +133,22 @@ fn dist(build: bool) -> Result<()> {
         seconds(finished - built)
     );
 
-    let size = made.component.component.len();
-    if size > COMPONENT_BUDGET {
-        eprintln!(
-            "warning: {} is {size} bytes, over its budget of {COMPONENT_BUDGET} bytes{}",
-            component_path.display(),
-            if wasm_opt.is_none() {
-                " (it is unoptimized: see above)"
-            } else {
-                ""
-            }
-        );
+    for (path, built) in [
+        (&component_path, &made.component),
+        (&composable_path, &made.composable),
+    ] {
+        let size = built.component.len();
+        if size > COMPONENT_BUDGET {
+            eprintln!(
+                "warning: {} is {size} bytes, over its budget of {COMPONENT_BUDGET} bytes{}",
+                path.display(),
+                if wasm_opt.is_none() {
+                    " (it is unoptimized: see above)"
+                } else {
+                    ""
+                }
+            );
+        }
     }
     if wasm_opt.is_none() {
         eprintln!("warning: the artifacts above are unoptimized: {WASM_OPT_HINT}.");

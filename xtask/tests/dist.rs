@@ -20,7 +20,12 @@ use std::path::PathBuf;
 
 use wit_component::DecodedWasm;
 use wit_parser::{Function, Handle, Resolve, Type, TypeDefKind, TypeId, TypeOwner, WorldItem};
-use xtask::{ADAPTERS, COMPONENT, COMPONENT_BUDGET, OWN_INTERFACE_PREFIX, WASM_OPT_HINT};
+use xtask::{
+    ADAPTERS, COMPONENT, COMPONENT_BUDGET, COMPOSABLE, OWN_INTERFACE_PREFIX, WASM_OPT_HINT,
+};
+
+const HTTP_HANDLER: &str = "wasi:http/incoming-handler@0.2.12";
+const EXCHANGE: &str = "commerce:customer-token/exchange@0.1.0";
 
 /// Standard WASI the component itself may import on every host.
 const STANDARD_WASI: &[&str] = &[
@@ -281,22 +286,54 @@ fn optimized_artifacts_keep_their_interfaces_and_fit_the_budget() {
         Err(err) => panic!("the dist pipeline failed: {err:#}"),
     };
 
-    // The product component.
-    let component = &dist.component.component;
+    // The product component, both builds: the composable one has the interfaces of the
+    // unoptimized (composable) build; the HTTP one the same minus `exchange`.
     let unoptimized = xtask::read_artifact(&release, COMPONENT).expect("component");
+    let composable = &dist.composable.component;
+    assert!(dist.composable.optimized.is_some(), "wasm-opt was not run");
+    assert_same_interface(COMPOSABLE, composable, &unoptimized);
+    let component = &dist.component.component;
     assert!(dist.component.optimized.is_some(), "wasm-opt was not run");
-    assert_same_interface(COMPONENT, component, &unoptimized);
-    assert!(
-        component.len() <= COMPONENT_BUDGET,
-        "the optimized {COMPONENT} component is {} bytes, over its budget of {COMPONENT_BUDGET}",
-        component.len()
+    let component_exports = xtask::exports(component).expect("component exports");
+    assert_eq!(
+        component_exports,
+        [HTTP_HANDLER],
+        "the HTTP artifact exports the handler alone: no token-minting `exchange`"
     );
+    assert_eq!(
+        xtask::exports(composable).expect("composable exports"),
+        [EXCHANGE, HTTP_HANDLER]
+    );
+    assert_eq!(
+        world_items(component, true),
+        world_items(composable, true),
+        "both builds import the same"
+    );
+    if let Err(err) = xtask::validate_portable(component) {
+        panic!("{COMPONENT}: {err:#}");
+    }
+    let composable_exports = world_items(composable, false);
+    for (key, ty) in world_items(component, false) {
+        assert_eq!(
+            composable_exports.get(&key),
+            Some(&ty),
+            "{COMPONENT} exports {key}"
+        );
+    }
+    for (name, built) in [(COMPONENT, component), (COMPOSABLE, composable)] {
+        assert!(
+            built.len() <= COMPONENT_BUDGET,
+            "the optimized {name} component is {} bytes, over its budget of {COMPONENT_BUDGET}",
+            built.len()
+        );
+    }
     eprintln!(
-        "{COMPONENT}: {} bytes optimized, {} bytes from cargo build --release",
+        "{COMPONENT}: {} bytes optimized; {COMPOSABLE}: {} bytes optimized, {} bytes from cargo \
+         build --release",
         component.len(),
+        composable.len(),
         unoptimized.len()
     );
-    let component_exports = xtask::exports(component).expect("component exports");
 
     for ((adapter, built), composed) in ADAPTERS.iter().zip(&dist.adapters).zip(&dist.composites) {
         // The adapter.
@@ -341,7 +378,7 @@ fn optimized_artifacts_keep_their_interfaces_and_fit_the_budget() {
             adapter.package
         );
 
-        // The same imports and exports as the composite of the unoptimized components.
+        // The same imports as the composite of the unoptimized components.
         let unoptimized_composed =
             xtask::compose(&unoptimized, &unoptimized_adapter).expect("compose unoptimized");
         eprintln!(
@@ -350,10 +387,14 @@ fn optimized_artifacts_keep_their_interfaces_and_fit_the_budget() {
             composed.len(),
             unoptimized_composed.len()
         );
-        assert_same_interface(
-            &format!("the {} composite", adapter.package),
-            composed,
-            &unoptimized_composed,
+        if let Err(err) = xtask::validate_portable(composed) {
+            panic!("the {} composite: {err:#}", adapter.package);
+        }
+        assert_eq!(
+            world_items(composed, true),
+            world_items(&unoptimized_composed, true),
+            "the {} composite imports what the unoptimized one does",
+            adapter.package
         );
     }
 }

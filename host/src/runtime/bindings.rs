@@ -1,4 +1,5 @@
-//! Host bindings for the `customer-token` world in the workspace's `wit/`.
+//! Host bindings for the `customer-token` world in the workspace's `wit/`, and for the
+//! `exchange` export that only the composable world has.
 //!
 //! The wasi:http, wasi:io and wasi:clocks types the world mentions are mapped to the
 //! implementations in wasmtime-wasi(-http), so no duplicate types are generated and the
@@ -19,7 +20,25 @@ wasmtime::component::bindgen!({
 });
 
 pub use self::commerce::customer_token::{customer_store, secrets};
-pub use self::exports::commerce::customer_token::exchange;
+pub use self::composable::exports::commerce::customer_token::exchange;
+
+/// The composable world, for its `exchange` export alone: a component built without it is
+/// still served over HTTP, and its typed calls are refused.
+mod composable {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "commerce:customer-token/customer-token-composable",
+        exports: { default: async },
+        require_store_data_send: true,
+        with: {
+            "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+            "wasi:io": wasmtime_wasi::p2::bindings::io,
+            "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
+            "commerce:customer-token/customer-store": super::customer_store,
+            "commerce:customer-token/secrets": super::secrets,
+        },
+    });
+}
 
 /// Host bindings for a world that exports only the example consumer's
 /// `example:consumer/login@0.1.0` (`examples/consumer/wit`), which is all the consumer composed

@@ -6,7 +6,7 @@
 //! of that product, and its composite cached and compiled the same way.
 
 use super::bindings::consumer::ConsumerHostPre;
-use super::bindings::{CustomerTokenPre, customer_store, secrets};
+use super::bindings::{CustomerTokenPre, customer_store, exchange, secrets};
 use super::flavor::Flavor;
 use super::hosts;
 use super::state::State;
@@ -69,6 +69,9 @@ struct Shared {
 pub(crate) struct Loaded<P = CustomerTokenPre<State>> {
     pub(crate) engine: Engine,
     pub(crate) pre: P,
+    /// Where the typed `exchange` export is, if the component has one (only the composable
+    /// build does).
+    pub(crate) exchange: Option<Arc<exchange::GuestIndices>>,
     /// The product component (canonical).
     pub(crate) path: PathBuf,
     pub(crate) flavor: Flavor,
@@ -164,15 +167,19 @@ pub(crate) fn load(path: &Path, flavor: Flavor) -> Result<Arc<Loaded>> {
             }
         };
         let what = key.display().to_string();
-        // The composite exports the same `wasi:http/incoming-handler` and `exchange` as the bare
-        // component, so one set of export bindings serves every flavor.
+        // The composite exports the same `wasi:http/incoming-handler` (and `exchange`, if any)
+        // as the bare component, so one set of export bindings serves every flavor.
         let pre = CustomerTokenPre::new(link(&shared.engine, &component, flavor, &what)?)
             .map_err(anyhow::Error::from)
             .context("the component does not export the customer-token world")?;
+        let exchange = exchange::GuestIndices::new(pre.instance_pre())
+            .ok()
+            .map(Arc::new);
         let total = started.elapsed();
         let loaded = Arc::new(Loaded {
             engine: shared.engine.clone(),
             pre,
+            exchange,
             path: key.clone(),
             flavor,
             adapter: adapter.clone(),
@@ -237,6 +244,7 @@ pub(crate) fn load_consumer(
         let loaded = Arc::new(Loaded {
             engine: shared.engine.clone(),
             pre,
+            exchange: None,
             path: product.clone(),
             flavor,
             adapter: adapter.clone(),

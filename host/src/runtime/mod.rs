@@ -17,7 +17,10 @@ pub use self::engine::{EPOCH_TICK, LoadTimings, engine_config, pool, uses_poolin
 pub use self::flavor::{FLAVOR_ENV_VAR, Flavor, UnknownFlavor};
 pub use self::hosts::spin::{SPIN_ROUTE, UNKNOWN_CLIENT_ADDR, spin_trigger_request};
 
-use self::bindings::exchange::{Customer, CustomerInput, Error as ExchangeError, ExchangeOutput};
+use self::bindings::CustomerTokenPre;
+use self::bindings::exchange::{
+    self, Customer, CustomerInput, Error as ExchangeError, ExchangeOutput,
+};
 use self::engine::Loaded;
 use self::state::State;
 use crate::backend::{Backend, MemoryBackend};
@@ -347,53 +350,72 @@ impl Runtime {
         &self,
         input: CustomerInput,
     ) -> Result<Result<ExchangeOutput, ExchangeError>> {
-        let pre = self.inner.loaded.pre.clone();
-        let mut store = self.inner.calls.new_store();
+        let (pre, indices, mut store) = self.typed()?;
         self.inner
             .calls
             .with_timeout(async move {
-                let instance = pre.instantiate_async(&mut store).await?;
-                instance
-                    .commerce_customer_token_exchange()
-                    .call_exchange(&mut store, &input)
-                    .await
+                let guest = instantiate_typed(&pre, &indices, &mut store).await?;
+                guest.call_exchange(&mut store, &input).await
             })
             .await
     }
 
     /// Calls the typed `verify-token` export: the customer a token belongs to.
     pub async fn verify_token(&self, token: &str) -> Result<Result<Customer, ExchangeError>> {
-        let pre = self.inner.loaded.pre.clone();
-        let mut store = self.inner.calls.new_store();
+        let (pre, indices, mut store) = self.typed()?;
         let token = token.to_owned();
         self.inner
             .calls
             .with_timeout(async move {
-                let instance = pre.instantiate_async(&mut store).await?;
-                instance
-                    .commerce_customer_token_exchange()
-                    .call_verify_token(&mut store, &token)
-                    .await
+                let guest = instantiate_typed(&pre, &indices, &mut store).await?;
+                guest.call_verify_token(&mut store, &token).await
             })
             .await
     }
 
     /// Calls the typed `revoke` export: revoke every token of the token's customer.
     pub async fn revoke(&self, token: &str) -> Result<Result<(), ExchangeError>> {
-        let pre = self.inner.loaded.pre.clone();
-        let mut store = self.inner.calls.new_store();
+        let (pre, indices, mut store) = self.typed()?;
         let token = token.to_owned();
         self.inner
             .calls
             .with_timeout(async move {
-                let instance = pre.instantiate_async(&mut store).await?;
-                instance
-                    .commerce_customer_token_exchange()
-                    .call_revoke(&mut store, &token)
-                    .await
+                let guest = instantiate_typed(&pre, &indices, &mut store).await?;
+                guest.call_revoke(&mut store, &token).await
             })
             .await
     }
+
+    /// What a typed call needs, or why this component cannot take one.
+    fn typed(
+        &self,
+    ) -> Result<(
+        CustomerTokenPre<State>,
+        Arc<exchange::GuestIndices>,
+        Store<State>,
+    )> {
+        let indices = self.inner.loaded.exchange.clone().ok_or_else(|| {
+            anyhow!(
+                "{} has no `exchange` export: it is an HTTP build, and typed calls need the \
+                 composable one (`--features composable`, dist/customer-token-composable.wasm)",
+                self.wasm_path().display()
+            )
+        })?;
+        Ok((
+            self.inner.loaded.pre.clone(),
+            indices,
+            self.inner.calls.new_store(),
+        ))
+    }
+}
+
+async fn instantiate_typed(
+    pre: &CustomerTokenPre<State>,
+    indices: &exchange::GuestIndices,
+    store: &mut Store<State>,
+) -> wasmtime::Result<exchange::Guest> {
+    let instance = pre.instance_pre().instantiate_async(&mut *store).await?;
+    indices.load(&mut *store, &instance)
 }
 
 impl Calls {

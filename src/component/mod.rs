@@ -7,12 +7,13 @@ use wasi::http::types::{
 };
 
 use crate::clock::SystemClock;
-use crate::customer::{Attribute, AttributeValue, ConfirmationStatus, Customer, CustomerInput};
-use crate::http::{self, MAX_BODY_BYTES, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_UNREADABLE};
+use crate::http::{self, MAX_BODY_BYTES};
 use crate::ports::{KeyValue, SecretError, Secrets, StoreError};
-use crate::resolver::NOT_AUTHORIZED;
-use crate::service::{self, Bearer, ExchangeError, Internal, Ports, Service, TokenRefusal, log};
+use crate::service::{Ports, log};
 
+// Two worlds, one set of bindings each: HTTP artifacts are built without the `exchange` export
+// (see wit/world.wit); the `composable` feature adds it.
+#[cfg(not(feature = "composable"))]
 wit_bindgen::generate!({
     world: "customer-token",
     path: "wit",
@@ -26,8 +27,24 @@ wit_bindgen::generate!({
     },
 });
 
+#[cfg(feature = "composable")]
+wit_bindgen::generate!({
+    world: "customer-token-composable",
+    path: "wit",
+    with: {
+        "wasi:http/types@0.2.12": wasi::http::types,
+        "wasi:io/error@0.2.12": wasi::io::error,
+        "wasi:io/poll@0.2.12": wasi::io::poll,
+        "wasi:io/streams@0.2.12": wasi::io::streams,
+        "wasi:clocks/monotonic-clock@0.2.12": wasi::clocks::monotonic_clock,
+        "wasi:http/incoming-handler@0.2.12": generate,
+    },
+});
+
 use commerce::customer_token::{customer_store, secrets};
-use exports::commerce::customer_token::exchange as wit;
+
+#[cfg(feature = "composable")]
+mod typed;
 
 struct Component;
 
@@ -180,120 +197,5 @@ fn send_response(response: http::Response, response_out: ResponseOutparam) {
     }
     if let Err(error) = OutgoingBody::finish(body, None) {
         log(format_args!("could not finish the response: {error:?}"));
-    }
-}
-
-impl wit::Guest for Component {
-    fn exchange(input: wit::CustomerInput) -> Result<wit::ExchangeOutput, wit::Error> {
-        let service = Service::new(PORTS).map_err(internal)?;
-        match service.exchange(&customer_input(input)) {
-            Ok(exchanged) => Ok(wit::ExchangeOutput {
-                customer: wit_customer(exchanged.customer),
-                token: exchanged.token,
-            }),
-            Err(ExchangeError::Invalid(invalid)) => Err(wit::Error::InvalidInput(invalid.0)),
-            Err(ExchangeError::Internal(error)) => Err(internal(error)),
-        }
-    }
-
-    fn verify_token(token: String) -> Result<wit::Customer, wit::Error> {
-        let id = customer_of(&token)?;
-        let service = Service::new(PORTS).map_err(internal)?;
-        match service.customer(id) {
-            Ok(Some(customer)) => Ok(wit_customer(customer)),
-            Ok(None) => Err(wit::Error::Unauthorized(format!(
-                "Customer with id \"{id}\" does not exist."
-            ))),
-            Err(error) => Err(internal(error)),
-        }
-    }
-
-    fn revoke(token: String) -> Result<(), wit::Error> {
-        let id = customer_of(&token)?;
-        Service::new(PORTS)
-            .map_err(internal)?
-            .revoke(id)
-            .map_err(internal)
-    }
-}
-
-/// The customer a token speaks for, with the GraphQL API's messages for a refusal.
-fn customer_of(token: &str) -> Result<u32, wit::Error> {
-    match service::authenticate(PORTS, token) {
-        Ok(Bearer::Customer { id }) => Ok(id),
-        Ok(Bearer::OtherUser) => Err(wit::Error::Unauthorized(NOT_AUTHORIZED.into())),
-        Err(TokenRefusal::Unreadable) => Err(wit::Error::Unauthorized(TOKEN_UNREADABLE.into())),
-        Err(TokenRefusal::Expired) => Err(wit::Error::Expired(TOKEN_EXPIRED.into())),
-        Err(TokenRefusal::Revoked) => Err(wit::Error::Revoked(TOKEN_REVOKED.into())),
-        Err(TokenRefusal::Internal(error)) => Err(internal(error)),
-    }
-}
-
-fn internal(error: Internal) -> wit::Error {
-    log(format_args!("internal error: {error}"));
-    wit::Error::Internal("Internal server error".into())
-}
-
-fn customer_input(input: wit::CustomerInput) -> CustomerInput {
-    CustomerInput {
-        prefix: input.prefix,
-        firstname: input.firstname,
-        middlename: input.middlename,
-        lastname: input.lastname,
-        suffix: input.suffix,
-        email: input.email,
-        date_of_birth: input.date_of_birth,
-        taxvat: input.taxvat,
-        gender: input.gender,
-        is_subscribed: input.is_subscribed,
-        custom_attributes: Some(
-            input
-                .custom_attributes
-                .into_iter()
-                .map(|a| Attribute {
-                    code: a.code,
-                    value: match a.value {
-                        wit::AttributeValue::Text(text) => AttributeValue::Text(text),
-                        wit::AttributeValue::Options(values) => AttributeValue::Options(values),
-                    },
-                })
-                .collect(),
-        ),
-        allow_remote_shopping_assistance: input.allow_remote_shopping_assistance,
-    }
-}
-
-fn wit_customer(customer: Customer) -> wit::Customer {
-    wit::Customer {
-        id: customer.id,
-        email: customer.email,
-        firstname: customer.firstname,
-        middlename: customer.middlename,
-        lastname: customer.lastname,
-        prefix: customer.prefix,
-        suffix: customer.suffix,
-        gender: customer.gender,
-        date_of_birth: customer.date_of_birth,
-        taxvat: customer.taxvat,
-        is_subscribed: customer.is_subscribed,
-        created_at: customer.created_at,
-        confirmation_status: match customer.confirmation_status {
-            ConfirmationStatus::AccountConfirmed => wit::ConfirmationStatus::AccountConfirmed,
-            ConfirmationStatus::AccountConfirmationNotRequired => {
-                wit::ConfirmationStatus::AccountConfirmationNotRequired
-            }
-        },
-        allow_remote_shopping_assistance: customer.allow_remote_shopping_assistance,
-        custom_attributes: customer
-            .custom_attributes
-            .into_iter()
-            .map(|a| wit::Attribute {
-                code: a.code,
-                value: match a.value {
-                    AttributeValue::Text(text) => wit::AttributeValue::Text(text),
-                    AttributeValue::Options(values) => wit::AttributeValue::Options(values),
-                },
-            })
-            .collect(),
     }
 }
