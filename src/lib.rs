@@ -1,6 +1,7 @@
 //! `exchangeExternalCustomerToken` for the edge: the domain logic as plain Rust, and (on wasm32)
 //! the thin component shell that binds it to WIT.
 
+pub mod agreement;
 pub mod clock;
 pub mod config;
 pub mod customer;
@@ -11,6 +12,7 @@ pub mod oauth;
 pub mod ports;
 pub mod resolver;
 pub mod service;
+pub mod store_key;
 pub mod token;
 
 #[cfg(target_arch = "wasm32")]

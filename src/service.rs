@@ -11,7 +11,8 @@ use crate::customer::{
 };
 use crate::oauth::{Shaped, SignedRequest, Verifier, VerifyError, nonce};
 use crate::ports::{Clock, KeyValue, Secrets, StoreError};
-use crate::token::{self, TokenError, TokenKey};
+use crate::store_key;
+use crate::token::{self, TokenError};
 
 /// What the service runs on.
 #[derive(Clone, Copy)]
@@ -93,18 +94,12 @@ pub struct Exchanged {
 pub struct Service<'a> {
     ports: Ports<'a>,
     config: Config,
-    token_key: TokenKey,
 }
 
 impl<'a> Service<'a> {
     pub fn new(ports: Ports<'a>) -> Result<Service<'a>, Internal> {
         let config = Config::load(ports.secrets).map_err(Internal::Config)?;
-        let token_key = token_key(&config.customer_token_secret)?;
-        Ok(Service {
-            ports,
-            config,
-            token_key,
-        })
+        Ok(Service { ports, config })
     }
 
     /// Checks the OAuth 1.0a signature of the integration's request and claims its nonce, then
@@ -145,8 +140,13 @@ impl<'a> Service<'a> {
                 customer = updated;
             }
         }
+        let key = store_key::for_issuing(
+            self.ports.store,
+            self.ports.clock,
+            &self.config.customer_token_secret,
+        )?;
         let token = token::issue(
-            &self.token_key,
+            &key,
             customer.id,
             self.ports.clock.now_unix(),
             self.config.token_lifetime_seconds(),
@@ -175,12 +175,15 @@ impl<'a> Service<'a> {
 }
 
 /// Checks a Bearer token in Magento's order: read (signature, header, claims), expiry,
-/// revocation. Reads one configuration key (`customer_token_secret`), so junk tokens cost no
-/// more. Whether its customer exists is for the operation that needs one.
+/// revocation. Reads one configuration key (`customer_token_secret`) and the store's key value
+/// (one `get`), so junk tokens cost no more. Whether its customer exists is for the operation that needs one.
 pub fn authenticate(ports: Ports<'_>, token: &str) -> Result<Bearer, TokenRefusal> {
     let secret = config::token_secret(ports.secrets)
         .map_err(|error| TokenRefusal::Internal(Internal::Config(error)))?;
-    let key = token_key(&secret).map_err(TokenRefusal::Internal)?;
+    // A store that never issued a token has no key to check one with.
+    let Some(key) = store_key::for_verifying(ports.store, ports.clock, &secret)? else {
+        return Err(TokenRefusal::Unreadable);
+    };
     let claims = match token::verify(&key, token, ports.clock.now_unix()) {
         Ok(claims) => claims,
         Err(TokenError::Expired) => return Err(TokenRefusal::Expired),
@@ -193,13 +196,6 @@ pub fn authenticate(ports: Ports<'_>, token: &str) -> Result<Bearer, TokenRefusa
         return Err(TokenRefusal::Revoked);
     }
     Ok(Bearer::Customer { id: claims.uid })
-}
-
-fn token_key(secret: &[u8]) -> Result<TokenKey, Internal> {
-    TokenKey::new(secret).ok_or(Internal::Config(ConfigError::Invalid {
-        key: config::CUSTOMER_TOKEN_SECRET,
-        reason: "not usable as an HMAC key",
-    }))
 }
 
 /// One log line on stderr, which every host collects. Never pass secret values here.

@@ -1,5 +1,5 @@
 //! Findings of the hostile review, each through the built component on every host: the
-//! signed body (`oauth_body_hash`).
+//! signed body (`oauth_body_hash`), and stores that must stay apart.
 
 #[macro_use]
 mod support;
@@ -132,7 +132,60 @@ async fn a_deployment_can_require_the_body_hash(host: Flavor) {
     assert_eq!(reply.status, 200, "{}", reply.body);
 }
 
+fn token_of(reply: &Reply) -> String {
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body["data"]["exchangeExternalCustomerToken"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no token: {}", reply.body))
+        .to_owned()
+}
+
+async fn stores_configured_alike_refuse_each_others_tokens(host: Flavor) {
+    // Two deployments with the same variables and separate stores: the same customer id is a
+    // different person on each.
+    let (home, away) = (Fixture::on(host), Fixture::on(host));
+    let query = r#"mutation { exchangeExternalCustomerToken(input: {customer: {firstname: "Roni", lastname: "Cost", email: "roni_cost@example.com"}}) { token } }"#;
+    let other = r#"mutation { exchangeExternalCustomerToken(input: {customer: {firstname: "Veronica", lastname: "Costello", email: "veronica@example.com"}}) { token } }"#;
+    let token = token_of(&home.post_signed(query).await);
+    let customer = "{ customer { email } }";
+    let bearer = format!("Bearer {token}");
+    // Away has issued nothing yet, then issues its own customer 1, in the same second.
+    let refused = away.post(customer, Some(&bearer)).await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    assert_eq!(
+        only_error(&refused)["message"],
+        "Composite reader could not read a token"
+    );
+    let away_token = token_of(&away.post_signed(other).await);
+    assert_eq!(
+        jwt_parts(&away_token).1,
+        jwt_parts(&token).1,
+        "the same claims"
+    );
+    assert_ne!(away_token, token, "yet not the same token");
+    let refused = away.post(customer, Some(&bearer)).await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    assert_eq!(
+        only_error(&refused)["message"],
+        "Composite reader could not read a token"
+    );
+    // Each store accepts its own.
+    let at_home = home.post(customer, Some(&bearer)).await;
+    assert_eq!(
+        at_home.body["data"]["customer"]["email"],
+        "roni_cost@example.com"
+    );
+    let away_reply = away
+        .post(customer, Some(&format!("Bearer {away_token}")))
+        .await;
+    assert_eq!(
+        away_reply.body["data"]["customer"]["email"],
+        "veronica@example.com"
+    );
+}
+
 on_every_host!(
     a_signed_body_hash_binds_the_body,
     a_deployment_can_require_the_body_hash,
+    stores_configured_alike_refuse_each_others_tokens,
 );

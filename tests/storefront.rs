@@ -260,7 +260,8 @@ async fn every_bearer_failure_has_magentos_status_category_and_message(host: Fla
 async fn a_token_for_another_user_type_or_a_missing_customer(host: Flavor) {
     use customer_token::token::{TokenKey, issue};
     let fixture = Fixture::on(host);
-    let key = TokenKey::new(TOKEN_SECRET.as_bytes()).unwrap();
+    let key_bytes = fixture.pin_store_key();
+    let key = TokenKey::new(&key_bytes).unwrap();
     // A valid token for customer 42, who does not exist here: Magento's GetCustomer answer.
     let missing = issue(&key, 42, fixture.now(), 3600);
     let reply = fixture
@@ -273,7 +274,7 @@ async fn a_token_for_another_user_type_or_a_missing_customer(host: Flavor) {
     assert_eq!(reply.body["data"], json!({"customer": null}));
 
     // A valid admin token (utypid 2, signed with our key) is authenticated but no customer.
-    let admin = admin_token(fixture.now());
+    let admin = admin_token(fixture.now(), &key_bytes);
     let reply = fixture
         .post("{ customer { email } }", Some(&format!("Bearer {admin}")))
         .await;
@@ -288,9 +289,9 @@ async fn a_token_for_another_user_type_or_a_missing_customer(host: Flavor) {
     assert_eq!(reply.body, json!({"data": {"__typename": "Query"}}));
 }
 
-/// A Magento-shaped token for user type 2 (admin) signed with the configured key, assembled
+/// A Magento-shaped token for user type 2 (admin) signed with the store's key, assembled
 /// here by hand (our issuer only makes customer tokens).
-fn admin_token(now: i64) -> String {
+fn admin_token(now: i64, key: &[u8]) -> String {
     use base64::Engine as _;
     use hmac::{Hmac, Mac};
     let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
@@ -299,7 +300,7 @@ fn admin_token(now: i64) -> String {
         b64(br#"{"kid":"1","alg":"HS256"}"#),
         b64(format!(r#"{{"uid":1,"utypid":2,"iat":{now},"exp":{}}}"#, now + 3600).as_bytes())
     );
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(TOKEN_SECRET.as_bytes()).unwrap();
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
     mac.update(signed.as_bytes());
     format!("{signed}.{}", b64(&mac.finalize().into_bytes()))
 }
@@ -563,7 +564,7 @@ async fn a_record_written_by_the_previous_version_is_still_read(host: Flavor) {
     // Byte for byte what version 0.1.0 (record format 1) wrote, custom attributes included.
     let record = r#"{"format":1,"id":6,"email":"roni_cost@example.com","firstname":"Roni","middlename":null,"lastname":"Cost","prefix":null,"suffix":null,"gender":2,"date_of_birth":"1990-01-31","taxvat":null,"is_subscribed":true,"created_at":"2025-05-29 06:17:01","confirmation_status":"ACCOUNT_CONFIRMATION_NOT_REQUIRED","allow_remote_shopping_assistance":false,"custom_attributes":[{"code":"loyalty","value":"gold"},{"code":"empty","value":null}]}"#;
     fixture.memory.set("customer:6", record.as_bytes()).unwrap();
-    let key = TokenKey::new(TOKEN_SECRET.as_bytes()).unwrap();
+    let key = TokenKey::new(&fixture.pin_store_key()).unwrap();
     let token = issue(&key, 6, fixture.now(), 3600);
     let reply = fixture
         .post(

@@ -196,7 +196,7 @@ async fn wasi_exchanges_and_keeps_counters_as_decimal_text() {
         .memory
         .keys()
         .into_iter()
-        .filter(|key| key == NEXT_ID_KEY || key.starts_with("customer-email-gen:"))
+        .filter(|key| key == NEXT_ID_KEY || key.ends_with("-proposers"))
         .collect();
     assert!(counters.len() >= 2, "{counters:?}");
     for key in counters {

@@ -1,7 +1,6 @@
 //! Customers: the model, its stored record and GraphQL view, input validation, race-free
 //! storage and token revocation.
 
-mod agreement;
 mod email;
 pub mod model;
 pub mod record;

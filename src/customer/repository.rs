@@ -14,9 +14,9 @@
 
 use sha2::{Digest, Sha256};
 
-use super::agreement::{Agreement, Candidates};
 use super::model::{Customer, CustomerInput};
 use super::record;
+use crate::agreement::{Agreement, Candidates};
 use crate::ports::{Clock, KeyValue, StoreError};
 
 const NEXT_ID_KEY: &str = "customer-next-id";
@@ -170,8 +170,8 @@ mod tests {
     use std::cell::Cell;
 
     use super::*;
+    use crate::agreement::{WAIT_BEFORE_COMPETING_MS, WAIT_BUDGET_MS};
     use crate::customer::ConfirmationStatus;
-    use crate::customer::agreement::{WAIT_BEFORE_COMPETING_MS, WAIT_BUDGET_MS};
     use crate::memory::{FailingStore, MemoryStore, Stall, StallingStore};
 
     struct TestClock {

@@ -121,6 +121,18 @@ impl Fixture {
         }
     }
 
+    /// Gives the store a known token-key value (before anything issued a token) and returns
+    /// the HS256 key that follows from it, computed here as `store_key` documents it.
+    pub fn pin_store_key(&self) -> Vec<u8> {
+        use hmac::{Hmac, Mac};
+        self.memory
+            .set(customer_token::store_key::SALT_KEY, b"42")
+            .unwrap();
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(TOKEN_SECRET.as_bytes()).unwrap();
+        mac.update(b"customer-token store key 42");
+        mac.finalize().into_bytes().to_vec()
+    }
+
     pub fn now(&self) -> i64 {
         self.clock.unix_seconds() as i64
     }
