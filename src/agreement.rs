@@ -189,17 +189,17 @@ impl<'a> Agreement<'a> {
                     self.store
                         .set(self.decision_key, value.to_string().as_bytes())?;
                     // Every other value seen can never be chosen now.
-                    let mut losers: Vec<u64> = others
+                    let mut losers: Vec<u64> = Vec::new();
+                    let seen = others
                         .iter()
                         .chain(std::iter::once(&mine))
                         .flat_map(|register| [register.reserved, register.value])
-                        .flatten()
-                        .filter(|seen| *seen != value)
-                        .collect();
-                    losers.sort_unstable();
-                    losers.dedup();
-                    for loser in losers {
-                        candidates.discard(loser);
+                        .flatten();
+                    for loser in seen {
+                        if loser != value && !losers.contains(&loser) {
+                            losers.push(loser);
+                            candidates.discard(loser);
+                        }
                     }
                     return Ok(Agreed {
                         value,

@@ -15,6 +15,7 @@ use super::ast::{
 use super::coerce::argument_values;
 use super::error::{Category, GraphQLError, INTERNAL_ERROR_MESSAGE, PathSegment};
 use super::introspection::{self, Introspected};
+use super::limits::MAX_RESULT_VALUES;
 use super::scalars::serialize;
 use super::schema::{self, FieldDef, NamedType, Ty};
 use super::source::LineIndex;
@@ -46,6 +47,8 @@ enum Failure {
     Field(Box<GraphQLError>),
     /// A storage or configuration failure: the whole response becomes a 500.
     Internal,
+    /// The answer grew past [`MAX_RESULT_VALUES`]: execution stops, with one error and no data.
+    TooLarge,
 }
 
 /// The result of executing an operation.
@@ -73,6 +76,7 @@ pub fn execute_operation(
         lines,
         resolver,
         errors: Vec::new(),
+        values: 0,
         root_outcomes: HashMap::new(),
     };
     let root = match operation.kind {
@@ -106,6 +110,15 @@ pub fn execute_operation(
             }
         }
         Err(Failure::Internal) => Outcome::Internal,
+        Err(Failure::TooLarge) => Outcome::Completed {
+            data: None,
+            errors: vec![GraphQLError::new(
+                format!(
+                    "The response would have more than {MAX_RESULT_VALUES} values; ask for fewer fields or list items."
+                ),
+                vec![lines.location(operation.loc)],
+            )],
+        },
     }
 }
 
@@ -115,6 +128,8 @@ struct Execution<'a, 'x> {
     lines: &'x LineIndex<'x>,
     resolver: &'x mut dyn Resolver,
     errors: Vec<GraphQLError>,
+    /// Values completed so far, against [`MAX_RESULT_VALUES`].
+    values: usize,
     /// Each root field is resolved at most once; its outcome serves every alias.
     root_outcomes: HashMap<&'static str, Result<Rc<Value>, ResolveError>>,
 }
@@ -397,6 +412,10 @@ impl<'a> Execution<'a, '_> {
                 return Err(self.internal_field_error(nodes, path));
             }
             return Ok(completed);
+        }
+        self.values += 1;
+        if self.values > MAX_RESULT_VALUES {
+            return Err(Failure::TooLarge);
         }
         if matches!(
             resolved,

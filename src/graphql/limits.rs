@@ -27,3 +27,8 @@ pub const MAX_FIELD_COMPARISONS: u64 = 100_000;
 /// stops with "Too many validation errors, error limit reached. Validation aborted.". Without
 /// it a 64 KiB document can ask for millions of error messages, tens of megabytes of response.
 pub const MAX_VALIDATION_ERRORS: usize = 100;
+
+/// Values (objects, list items, leaves) in one response. Field and depth limits bound the
+/// document, not its answer: lists multiply it (aliased introspection of every type's every
+/// field reached 1.4 MB from 5 KB). GraphiQL's full introspection answer has about 3,600.
+pub const MAX_RESULT_VALUES: usize = 10_000;

@@ -1093,3 +1093,31 @@ fn worst_case_nesting_fits_in_a_small_stack() {
     let statuses = worker.join().expect("a pass overflowed the stack");
     assert_eq!(statuses, vec![200, 200, 200, 200, 200, 200]);
 }
+
+#[test]
+fn an_answer_past_the_value_limit_is_one_error_without_data() {
+    // 5 KB of aliased introspection: each alias lists every type's every field and argument.
+    let alias = "__schema { types { name fields(includeDeprecated: true) { name args { name type { name ofType { name } } } type { name kind ofType { name kind ofType { name } } } } } }";
+    let query = format!(
+        "{{ {} }}",
+        (0..25)
+            .map(|i| format!("a{i}: {alias}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    assert!(query.len() > 3_500, "{}", query.len());
+    let (status, body) = post(&query);
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({"errors": [{
+            "message": "The response would have more than 10000 values; ask for fewer fields or list items.",
+            "locations": [{"line": 1, "column": 1}],
+            "extensions": {"category": "graphql"}
+        }]})
+    );
+    // One alias alone is answered in full.
+    let (status, body) = post(&format!("{{ {alias} }}"));
+    assert_eq!(status, 200);
+    assert!(body.get("errors").is_none(), "{body}");
+}
