@@ -184,7 +184,36 @@ async fn stores_configured_alike_refuse_each_others_tokens(host: Flavor) {
     );
 }
 
+async fn aliased_introspection_is_cut_off_with_one_error(host: Flavor) {
+    let fixture = Fixture::on(host);
+    let alias = "__schema { types { name fields(includeDeprecated: true) { name args { name type { name ofType { name } } } type { name kind ofType { name kind ofType { name } } } } } }";
+    let query = format!(
+        "{{ {} }}",
+        (0..25)
+            .map(|i| format!("a{i}: {alias}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let reply = fixture
+        .send_with_headers(
+            "POST",
+            URL,
+            &[("content-type", "application/json")],
+            json!({ "query": query }).to_string().into_bytes(),
+        )
+        .await;
+    assert_eq!(reply.status, 200);
+    assert!(reply.body.len() < 1_000, "{} bytes", reply.body.len());
+    let reply = reply.into_json();
+    assert_eq!(
+        only_error(&reply)["message"],
+        "The response would have more than 10000 values; ask for fewer fields or list items."
+    );
+    assert!(reply.body.get("data").is_none());
+}
+
 on_every_host!(
+    aliased_introspection_is_cut_off_with_one_error,
     a_signed_body_hash_binds_the_body,
     a_deployment_can_require_the_body_hash,
     stores_configured_alike_refuse_each_others_tokens,
