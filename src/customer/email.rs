@@ -134,4 +134,32 @@ mod tests {
             assert!(!is_valid_email(address), "{address:?}");
         }
     }
+
+    #[test]
+    fn the_email_vectors_of_the_spec() {
+        // ../shared/spec/vectors.md, "Emails", verbatim (Magento's own test list).
+        for rejected in [
+            "plainaddress",
+            "#@%^%#$@#$@#.com",
+            "@example.com",
+            "Joe Smith <email@example.com>",
+            "email.example.com",
+            "email@example@example.com",
+            "email@example.com (Joe Smith)",
+            "email@example",
+            "\u{201c}email\u{201d}@example.com",
+            "j\u{d8}rgen@somedomain.com",
+            "",
+        ] {
+            assert!(!is_valid_email(rejected), "{rejected:?}");
+        }
+        for accepted in [
+            "roni_cost@example.com",
+            "a.b+tag@sub.example.co.uk",
+            "x@example.io",
+            "UPPER@Example.COM",
+        ] {
+            assert!(is_valid_email(accepted), "{accepted:?}");
+        }
+    }
 }

@@ -262,6 +262,23 @@ mod tests {
     }
 
     #[test]
+    fn the_spec_vector_upper_and_lower_case_are_one_customer() {
+        // ../shared/spec/vectors.md: `UPPER@Example.COM` is the same customer as `upper@example.com`.
+        let store = MemoryStore::default();
+        let clock = TestClock::at(0);
+        let customers = Customers::new(&store, &clock);
+        let first = customers
+            .find_or_create(&input("UPPER@Example.COM", "U"))
+            .unwrap();
+        let again = customers
+            .find_or_create(&input("upper@example.com", "L"))
+            .unwrap();
+        assert!(first.created && !again.created);
+        assert_eq!(again.customer, first.customer);
+        assert_eq!(first.customer.email, "UPPER@Example.COM", "stored as given");
+    }
+
+    #[test]
     fn every_pair_of_failing_calls_leaves_one_customer_that_later_callers_find() {
         // The first caller fails at any of its calls; then a second fault hits any later call of
         // the two first callers (counted in a run with the first fault alone); two more follow.
