@@ -1,6 +1,6 @@
 //! Runs a consumer of the product's typed interface: a component that imports
 //! `commerce:customer-token/exchange` and exports `example:consumer/login` (`examples/consumer`),
-//! composed with the product (`xtask::compose_consumer`) and linked against the same host
+//! composed with the product (`customer_token_compose::compose_consumer`) and linked against the same host
 //! imports, backend, secrets and clock as the product alone under the chosen [`Flavor`].
 
 use super::bindings::consumer::ConsumerHostPre;

@@ -1,8 +1,8 @@
 //! One wasmtime `Engine` per process, and each component compiled and linked once per process
 //! and flavor. For the Spin and Wasi flavors the component is first composed with the flavor's
-//! adapter (`xtask::compose`, wac-graph); the composite is compiled once too (and wasmtime's
+//! adapter (`customer_token_compose::compose`, wac-graph); the composite is compiled once too (and wasmtime's
 //! on-disk cache, keyed by the composite's bytes, spares later processes the compilation).
-//! A consumer of the product's typed interface (`xtask::compose_consumer`) is composed in front
+//! A consumer of the product's typed interface (`customer_token_compose::compose_consumer`) is composed in front
 //! of that product, and its composite cached and compiled the same way.
 
 use super::bindings::consumer::ConsumerHostPre;
@@ -218,14 +218,14 @@ pub(crate) fn load_consumer(
         };
         let consumer_bytes = std::fs::read(consumer)
             .with_context(|| format!("reading the consumer {}", consumer.display()))?;
-        let composite =
-            xtask::compose_consumer(&consumer_bytes, &product_bytes).with_context(|| {
-                format!(
-                    "composing the consumer {} with the {flavor} product {}",
-                    consumer.display(),
-                    product.display()
-                )
-            })?;
+        let composite = customer_token_compose::compose_consumer(&consumer_bytes, &product_bytes)
+            .with_context(|| {
+            format!(
+                "composing the consumer {} with the {flavor} product {}",
+                consumer.display(),
+                product.display()
+            )
+        })?;
         let compose_time = started.elapsed();
         let component = Component::new(&shared.engine, &composite)
             .map_err(anyhow::Error::from)
@@ -295,7 +295,7 @@ fn compose(component: &Path, adapter: &Path) -> Result<Vec<u8>> {
         .with_context(|| format!("reading the component {}", component.display()))?;
     let adapter_bytes = std::fs::read(adapter)
         .with_context(|| format!("reading the adapter {}", adapter.display()))?;
-    xtask::compose(&component_bytes, &adapter_bytes).with_context(|| {
+    customer_token_compose::compose(&component_bytes, &adapter_bytes).with_context(|| {
         format!(
             "composing {} with the adapter {}",
             component.display(),
