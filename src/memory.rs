@@ -149,6 +149,7 @@ impl<S: KeyValue> KeyValue for FailingStore<S> {
 }
 
 /// When a [`StallingStore`] lets other callers run inside its stalled call.
+#[cfg(test)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stall {
     /// Before the call reaches the store: a slow request, a write that lands late.
@@ -159,6 +160,8 @@ pub enum Stall {
 
 /// Wraps a store and, at its k-th call (1-based), runs `meanwhile` once, before or after
 /// passing the call on: whatever `meanwhile` does happens while this caller is stalled there.
+/// Single-threaded, for the crate's own tests.
+#[cfg(test)]
 pub struct StallingStore<'a> {
     inner: &'a dyn KeyValue,
     at: usize,
@@ -167,6 +170,7 @@ pub struct StallingStore<'a> {
     calls: std::cell::Cell<usize>,
 }
 
+#[cfg(test)]
 impl<'a> StallingStore<'a> {
     pub fn new(
         inner: &'a dyn KeyValue,
@@ -209,6 +213,7 @@ impl<'a> StallingStore<'a> {
     }
 }
 
+#[cfg(test)]
 impl KeyValue for StallingStore<'_> {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.around(|| self.inner.get(key))

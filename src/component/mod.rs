@@ -13,33 +13,27 @@ use crate::service::{Ports, log};
 
 // Two worlds, one set of bindings each: HTTP artifacts are built without the `exchange` export
 // (see wit/world.wit); the `composable` feature adds it.
-#[cfg(not(feature = "composable"))]
-wit_bindgen::generate!({
-    world: "customer-token",
-    path: "wit",
-    with: {
-        "wasi:http/types@0.2.12": wasi::http::types,
-        "wasi:io/error@0.2.12": wasi::io::error,
-        "wasi:io/poll@0.2.12": wasi::io::poll,
-        "wasi:io/streams@0.2.12": wasi::io::streams,
-        "wasi:clocks/monotonic-clock@0.2.12": wasi::clocks::monotonic_clock,
-        "wasi:http/incoming-handler@0.2.12": generate,
-    },
-});
+macro_rules! bindings {
+    ($world:tt) => {
+        wit_bindgen::generate!({
+            world: $world,
+            path: "wit",
+            with: {
+                "wasi:http/types@0.2.12": wasi::http::types,
+                "wasi:io/error@0.2.12": wasi::io::error,
+                "wasi:io/poll@0.2.12": wasi::io::poll,
+                "wasi:io/streams@0.2.12": wasi::io::streams,
+                "wasi:clocks/monotonic-clock@0.2.12": wasi::clocks::monotonic_clock,
+                "wasi:http/incoming-handler@0.2.12": generate,
+            },
+        });
+    };
+}
 
+#[cfg(not(feature = "composable"))]
+bindings!("customer-token");
 #[cfg(feature = "composable")]
-wit_bindgen::generate!({
-    world: "customer-token-composable",
-    path: "wit",
-    with: {
-        "wasi:http/types@0.2.12": wasi::http::types,
-        "wasi:io/error@0.2.12": wasi::io::error,
-        "wasi:io/poll@0.2.12": wasi::io::poll,
-        "wasi:io/streams@0.2.12": wasi::io::streams,
-        "wasi:clocks/monotonic-clock@0.2.12": wasi::clocks::monotonic_clock,
-        "wasi:http/incoming-handler@0.2.12": generate,
-    },
-});
+bindings!("customer-token-composable");
 
 use commerce::customer_token::{customer_store, secrets};
 

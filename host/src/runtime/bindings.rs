@@ -20,23 +20,23 @@ wasmtime::component::bindgen!({
 });
 
 pub use self::commerce::customer_token::{customer_store, secrets};
-pub use self::composable::exports::commerce::customer_token::exchange;
+pub use self::typed::exports::commerce::customer_token::exchange;
 
-/// The composable world, for its `exchange` export alone: a component built without it is
-/// still served over HTTP, and its typed calls are refused.
-mod composable {
+/// The `exchange` export alone (only the composable world has it), found at load time: a
+/// component built without it is still served over HTTP, and its typed calls are refused. The
+/// interface names no WASI or storage types, so nothing needs mapping.
+mod typed {
     wasmtime::component::bindgen!({
         path: "../wit",
-        world: "commerce:customer-token/customer-token-composable",
+        inline: "
+            package customer-token-host:typed;
+
+            world typed {
+                export commerce:customer-token/exchange@0.1.0;
+            }
+        ",
         exports: { default: async },
         require_store_data_send: true,
-        with: {
-            "wasi:http": wasmtime_wasi_http::p2::bindings::http,
-            "wasi:io": wasmtime_wasi::p2::bindings::io,
-            "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
-            "commerce:customer-token/customer-store": super::customer_store,
-            "commerce:customer-token/secrets": super::secrets,
-        },
     });
 }
 

@@ -17,7 +17,6 @@ pub use self::engine::{EPOCH_TICK, LoadTimings, engine_config, pool, uses_poolin
 pub use self::flavor::{FLAVOR_ENV_VAR, Flavor, UnknownFlavor};
 pub use self::hosts::spin::{SPIN_ROUTE, UNKNOWN_CLIENT_ADDR, spin_trigger_request};
 
-use self::bindings::CustomerTokenPre;
 use self::bindings::exchange::{
     self, Customer, CustomerInput, Error as ExchangeError, ExchangeOutput,
 };
@@ -350,50 +349,30 @@ impl Runtime {
         &self,
         input: CustomerInput,
     ) -> Result<Result<ExchangeOutput, ExchangeError>> {
-        let (pre, indices, mut store) = self.typed()?;
-        self.inner
-            .calls
-            .with_timeout(async move {
-                let guest = instantiate_typed(&pre, &indices, &mut store).await?;
-                guest.call_exchange(&mut store, &input).await
-            })
+        self.call_typed(async move |guest, store| guest.call_exchange(store, &input).await)
             .await
     }
 
     /// Calls the typed `verify-token` export: the customer a token belongs to.
     pub async fn verify_token(&self, token: &str) -> Result<Result<Customer, ExchangeError>> {
-        let (pre, indices, mut store) = self.typed()?;
         let token = token.to_owned();
-        self.inner
-            .calls
-            .with_timeout(async move {
-                let guest = instantiate_typed(&pre, &indices, &mut store).await?;
-                guest.call_verify_token(&mut store, &token).await
-            })
+        self.call_typed(async move |guest, store| guest.call_verify_token(store, &token).await)
             .await
     }
 
     /// Calls the typed `revoke` export: revoke every token of the token's customer.
     pub async fn revoke(&self, token: &str) -> Result<Result<(), ExchangeError>> {
-        let (pre, indices, mut store) = self.typed()?;
         let token = token.to_owned();
-        self.inner
-            .calls
-            .with_timeout(async move {
-                let guest = instantiate_typed(&pre, &indices, &mut store).await?;
-                guest.call_revoke(&mut store, &token).await
-            })
+        self.call_typed(async move |guest, store| guest.call_revoke(store, &token).await)
             .await
     }
 
-    /// What a typed call needs, or why this component cannot take one.
-    fn typed(
+    /// Instantiates the component and makes one call on its `exchange` export, or says why this
+    /// component cannot take one.
+    async fn call_typed<T>(
         &self,
-    ) -> Result<(
-        CustomerTokenPre<State>,
-        Arc<exchange::GuestIndices>,
-        Store<State>,
-    )> {
+        call: impl AsyncFnOnce(&exchange::Guest, &mut Store<State>) -> wasmtime::Result<T>,
+    ) -> Result<T> {
         let indices = self.inner.loaded.exchange.clone().ok_or_else(|| {
             anyhow!(
                 "{} has no `exchange` export: it is an HTTP build, and typed calls need the \
@@ -401,21 +380,17 @@ impl Runtime {
                 self.wasm_path().display()
             )
         })?;
-        Ok((
-            self.inner.loaded.pre.clone(),
-            indices,
-            self.inner.calls.new_store(),
-        ))
+        let pre = self.inner.loaded.pre.clone();
+        let mut store = self.inner.calls.new_store();
+        self.inner
+            .calls
+            .with_timeout(async move {
+                let instance = pre.instance_pre().instantiate_async(&mut store).await?;
+                let guest = indices.load(&mut store, &instance)?;
+                call(&guest, &mut store).await
+            })
+            .await
     }
-}
-
-async fn instantiate_typed(
-    pre: &CustomerTokenPre<State>,
-    indices: &exchange::GuestIndices,
-    store: &mut Store<State>,
-) -> wasmtime::Result<exchange::Guest> {
-    let instance = pre.instance_pre().instantiate_async(&mut *store).await?;
-    indices.load(&mut *store, &instance)
 }
 
 impl Calls {
@@ -434,10 +409,7 @@ impl Calls {
 
     /// Runs one call into the component, cutting it off after the timeout (plus a grace period
     /// for a call blocked in the host; the epoch deadline stops one executing wasm).
-    async fn with_timeout<T>(
-        &self,
-        call: impl Future<Output = wasmtime::Result<T>> + Send,
-    ) -> Result<T> {
+    async fn with_timeout<T>(&self, call: impl Future<Output = wasmtime::Result<T>>) -> Result<T> {
         let timeout = self.timeout;
         match tokio::time::timeout(timeout + HOST_GRACE, call).await {
             Ok(Ok(value)) => Ok(value),
