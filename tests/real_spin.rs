@@ -25,6 +25,7 @@ use std::net::{TcpListener, TcpStream};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use customer_token_host::Flavor;
@@ -266,7 +267,7 @@ fn free_port() -> u16 {
 }
 
 impl SpinUp {
-    fn start(spin: &Path, app: &Path, config: Config) -> SpinUp {
+    fn start(spin: &Path, app: &Path, config: Config, runtime_config: Option<&Path>) -> SpinUp {
         use std::os::unix::process::CommandExt as _;
         let port = free_port();
         let log = app.join(format!("spin-up-{port}.log"));
@@ -279,6 +280,9 @@ impl SpinUp {
             .stdout(file.try_clone().unwrap())
             .stderr(file)
             .process_group(0);
+        if let Some(file) = runtime_config {
+            command.arg("--runtime-config-file").arg(file);
+        }
         for (name, value) in variables() {
             match config {
                 Config::Environment => {
@@ -768,12 +772,12 @@ fn after_restart(url: &str, before: &BeforeRestart) {
 
 /// Spin up with `SPIN_VARIABLE_*`, the suite, stop, Spin up on the same directory with
 /// `--variable`, the checks of persistence.
-fn suite(spin: &Path, app: &Path, label: &str, full: bool) {
+fn suite(spin: &Path, app: &Path, label: &str, full: bool, runtime_config: Option<&Path>) {
     let started = Instant::now();
-    let up = SpinUp::start(spin, app, Config::Environment);
+    let up = SpinUp::start(spin, app, Config::Environment, runtime_config);
     let before = before_restart(&up.url(), label, full);
     up.stop();
-    let up = SpinUp::start(spin, app, Config::Flags);
+    let up = SpinUp::start(spin, app, Config::Flags, runtime_config);
     after_restart(&up.url(), &before);
     up.stop();
     if full {
@@ -783,6 +787,103 @@ fn suite(spin: &Path, app: &Path, label: &str, full: bool) {
         "{label}: passed in {:.1}s",
         started.elapsed().as_secs_f64()
     ));
+}
+
+/// The suite on Spin with its default store on Redis (a runtime-config file), then the native host
+/// on the same Redis database (`RedisBackend`, what `--store redis://...` opens): a customer
+/// created through Spin is found by the host and one created by the host is found through Spin,
+/// tokens pass both ways, and Spin's counters are Redis integers, as the host keeps them.
+fn on_redis(spin: &Path, app: &Path) {
+    use customer_token_host::testutil::RedisServer;
+    use customer_token_host::{Backend, RedisBackend, Runtime};
+    let Some(redis) = RedisServer::start_or_skip("real-spin") else {
+        return;
+    };
+    let config = app.join("runtime-config-redis.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n",
+            redis.url()
+        ),
+    )
+    .unwrap();
+    suite(spin, app, "redis", false, Some(&config));
+
+    let backend = Arc::new(RedisBackend::connect(&redis.url()).unwrap());
+    let counter = backend.get("customer-next-id").unwrap().expect("a counter");
+    assert!(
+        !counter.is_empty() && counter.iter().all(u8::is_ascii_digit),
+        "Spin's counter on Redis is decimal text (INCRBY), not {counter:?}"
+    );
+    let native = Runtime::builder()
+        .backend(backend)
+        .secrets(secrets())
+        .build()
+        .unwrap();
+    let tokio = tokio::runtime::Runtime::new().unwrap();
+    let native_login = |email: &str| -> Value {
+        let body = customer_token_host::sign::graphql_body(
+            &format!(
+                r#"mutation {{ exchangeExternalCustomerToken(input: {{ customer: {{ email: "{email}", firstname: "N", lastname: "H" }} }}) {{ customer {{ email }} token }} }}"#
+            ),
+            None,
+        );
+        let request = customer_token_host::sign::signed_post(
+            URL,
+            body,
+            &credentials(),
+            customer_token_host::sign::SignatureMethod::HmacSha256,
+            unix_now(),
+            &customer_token_host::sign::fresh_nonce().unwrap(),
+        )
+        .unwrap();
+        let response = tokio.block_on(native.handle(request)).unwrap();
+        assert_eq!(response.status(), 200);
+        serde_json::from_slice(response.body()).unwrap()
+    };
+    let uid = |body: &Value| -> i64 {
+        let token = body["data"]["exchangeExternalCustomerToken"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no token in {body}"));
+        let (_, payload) = jwt_parts(token);
+        serde_json::from_str::<Value>(&payload).unwrap()["uid"]
+            .as_i64()
+            .unwrap()
+    };
+
+    let up = SpinUp::start(spin, app, Config::Environment, Some(&config));
+    let url = up.url();
+    // Created through Spin (the suite's seed customer), found by the native host.
+    let through_spin = seed(&url, &[]);
+    assert_eq!(through_spin.status, 200, "{}", through_spin.body);
+    let found_natively = native_login("roni_cost@example.com");
+    assert_eq!(uid(&found_natively), through_spin.uid());
+    // Created by the native host, found through Spin.
+    let created_natively = native_login("native-first@example.com");
+    assert_ne!(uid(&created_natively), through_spin.uid());
+    let found_through_spin = signed(
+        &url,
+        r#"mutation { exchangeExternalCustomerToken(input: { customer: { email: "native-first@example.com", firstname: "N", lastname: "H" } }) { customer { email } token } }"#,
+    );
+    assert_eq!(
+        found_through_spin.status, 200,
+        "{}",
+        found_through_spin.body
+    );
+    assert_eq!(found_through_spin.uid(), uid(&created_natively));
+    // A token the native host issued is accepted by Spin.
+    let token = created_natively["data"]["exchangeExternalCustomerToken"]["token"]
+        .as_str()
+        .unwrap();
+    let reply = as_dropin(&url, "POST", "{ customer { email } }", token);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.body["data"]["customer"]["email"], "native-first@example.com",
+        "{}",
+        reply.body
+    );
+    up.stop();
 }
 
 /// What Spin hands a component, seen by `examples/probe` (which echoes its request), against
@@ -824,7 +925,7 @@ fn request_as_seen(spin: &Path, app: &Path) {
     )
     .unwrap();
 
-    let up = SpinUp::start(spin, &dir, Config::Environment);
+    let up = SpinUp::start(spin, &dir, Config::Environment, None);
     let url = format!("{}?store=1", up.url());
     let seen = call(
         &url,
@@ -897,7 +998,7 @@ fn request_as_seen(spin: &Path, app: &Path) {
     // A GET whose URL is longer than the 16 KiB header budget, though within the 32 KiB
     // query-string limit.
     let padded = format!("{}?pad={}", "/graphql", "x".repeat(20_000));
-    let up = SpinUp::start(spin, app, Config::Environment);
+    let up = SpinUp::start(spin, app, Config::Environment, None);
     let real = call(
         &format!("http://127.0.0.1:{}{padded}", up.port),
         &[
@@ -1062,16 +1163,19 @@ fn the_product_on_a_real_spin() {
     let app = prepare_app(&spin);
     let mut failures = Vec::new();
     check(&mut failures, "spin build, component dependency", || {
-        suite(&spin, &app, "dependency", true)
+        suite(&spin, &app, "dependency", true, None)
     });
     check(
         &mut failures,
         "pre-composed dist/customer-token-spin.wasm",
         || {
             let dir = prepare_precomposed(&app);
-            suite(&spin, &dir, "precomposed", false)
+            suite(&spin, &dir, "precomposed", false, None)
         },
     );
+    check(&mut failures, "Spin with a Redis key-value store", || {
+        on_redis(&spin, &app)
+    });
     check(
         &mut failures,
         "what the component sees on Spin and in the emulation",

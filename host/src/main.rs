@@ -4,7 +4,7 @@ use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use customer_token_host::secrets::{Configuration, Source, WhenNoDevFile, load_configuration};
 use customer_token_host::server::{DEFAULT_LISTEN, Server};
-use customer_token_host::{Flavor, RedbBackend, Runtime, client, sign};
+use customer_token_host::{Backend, Flavor, RedbBackend, RedisBackend, Runtime, client, sign};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -44,11 +44,15 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = DEFAULT_LISTEN)]
     listen: String,
-    /// Directory of the persistent key-value store (created if missing). With no configuration
-    /// given, it also holds the local development credentials (dev-credentials.env), created on
-    /// the first run.
+    /// Directory of the persistent key-value store (created if missing), unless --store names
+    /// another. With no configuration given, it also holds the local development credentials
+    /// (dev-credentials.env), created on the first run.
     #[arg(long, default_value = DEFAULT_DATA)]
     data: PathBuf,
+    /// A shared store instead of the one in --data: redis://HOST:PORT[/DB]. Every host (and Spin
+    /// app) on the same Redis database shares customers, nonces and revocations.
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
     /// File of KEY=VALUE lines with the configuration (the environment overrides it). It must set
     /// every required key.
     #[arg(long)]
@@ -192,11 +196,20 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         ),
         Source::Given => {}
     }
-    let backend = RedbBackend::open(&args.data)
-        .with_context(|| format!("opening the store in {}", args.data.display()))?;
-    let mut builder = Runtime::builder()
-        .backend(Arc::new(backend))
-        .secrets(secrets);
+    let (backend, store): (Arc<dyn Backend>, String) = match &args.store {
+        Some(url) => (
+            Arc::new(RedisBackend::connect(url).context("opening the store given by --store")?),
+            url.clone(),
+        ),
+        None => (
+            Arc::new(
+                RedbBackend::open(&args.data)
+                    .with_context(|| format!("opening the store in {}", args.data.display()))?,
+            ),
+            args.data.display().to_string(),
+        ),
+    };
+    let mut builder = Runtime::builder().backend(backend).secrets(secrets);
     if let Some(wasm) = args.wasm.clone() {
         builder = builder.wasm(wasm);
     }
@@ -210,7 +223,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         "customer-token-host: serving {} ({} host) on http://{addr} (store {})",
         runtime.wasm_path().display(),
         runtime.flavor(),
-        args.data.display()
+        store
     );
     eprintln!(
         "customer-token-host: try it from another terminal: {}",

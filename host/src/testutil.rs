@@ -39,3 +39,124 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.path);
     }
 }
+
+/// A loopback port that was free a moment ago (bound, then released).
+///
+/// # Panics
+/// If no port can be bound (this is for tests).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free loopback port")
+}
+
+/// A `redis-server` of the test's own on a free loopback port, with its data in a temp dir
+/// (append-only file, fsync on every write, so a restart keeps everything). Killed on drop.
+#[derive(Debug)]
+pub struct RedisServer {
+    port: u16,
+    dir: TempDir,
+    child: Option<std::process::Child>,
+}
+
+impl RedisServer {
+    /// Starts a server, or returns `None` after printing why when `redis-server` is not
+    /// installed. With `CI` set, a missing `redis-server` is a failure: `.ci/run` installs it.
+    ///
+    /// # Panics
+    /// If the server does not start, or is missing under CI.
+    pub fn start_or_skip(label: &str) -> Option<Self> {
+        let installed = std::process::Command::new("redis-server")
+            .arg("--version")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        if !installed {
+            let reason = "redis-server is not installed (Debian: apt-get install redis-server)";
+            if std::env::var_os("CI").is_some() {
+                panic!("{reason}, and CI is set: the Redis tests must run in CI");
+            }
+            eprintln!("skipping: {reason}");
+            return None;
+        }
+        let mut server = RedisServer {
+            port: free_port(),
+            dir: TempDir::new(label),
+            child: None,
+        };
+        server.start();
+        Some(server)
+    }
+
+    /// `redis://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the server again (same port, same data) after [`RedisServer::stop`], and waits
+    /// until it answers.
+    ///
+    /// # Panics
+    /// If it does not answer within 20 seconds.
+    pub fn start(&mut self) {
+        if self.child.is_some() {
+            return;
+        }
+        let child = std::process::Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port"])
+            .arg(self.port.to_string())
+            .arg("--dir")
+            .arg(self.dir.path())
+            .args([
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        self.child = Some(child);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !self.answers() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server on port {} did not answer within 20 s",
+                self.port
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// Kills the server (its data stays for the next [`RedisServer::start`]).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Whether the server answers `PING` with `+PONG`.
+    fn answers(&self) -> bool {
+        use std::io::{Read, Write};
+        let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(1)));
+        let mut reply = [0u8; 7];
+        stream.write_all(b"PING\r\n").is_ok()
+            && stream.read_exact(&mut reply).is_ok()
+            && &reply == b"+PONG\r\n"
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -147,6 +147,10 @@ impl Backend for FaultyBackend {
     fn update(&self, key: &str, f: &mut UpdateFn<'_>) -> Result<(), BackendError> {
         self.around("update", key, None, || self.inner.update(key, f))
     }
+
+    fn has_native_counters(&self) -> bool {
+        self.inner.has_native_counters()
+    }
 }
 
 #[cfg(test)]

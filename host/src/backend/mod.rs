@@ -9,10 +9,12 @@
 mod faulty;
 mod memory;
 mod redb;
+mod redis;
 
 pub use self::faulty::{Call, CallHook, CallPhase, FaultyBackend};
 pub use self::memory::MemoryBackend;
 pub use self::redb::RedbBackend;
+pub use self::redis::RedisBackend;
 
 use std::fmt;
 
@@ -57,8 +59,15 @@ pub trait Backend: Send + Sync + 'static {
     /// Atomically reads the value at `key` (`None` if absent) and hands it to `f`: `Ok(Some(new))`
     /// stores `new` in its place, `Ok(None)` leaves the key as it is, and an error leaves it as it
     /// is and is returned. No other call on this backend changes `key` between the read and the
-    /// write. `f` is called once (the `FnMut` is only so that the trait stays object safe).
+    /// write. A backend that locks calls `f` once; an optimistic one (Redis) calls it again with
+    /// the new value when the key changed before its write, so only the last call's answer counts.
     fn update(&self, key: &str, f: &mut UpdateFn<'_>) -> Result<(), BackendError>;
+    /// Whether the store has counters of its own that every host's `increment` uses as they are
+    /// (Redis: `INCRBY`, which Spin's Redis store calls too), rather than an encoding chosen by
+    /// the host (Spin's SQLite store: 8 bytes little-endian).
+    fn has_native_counters(&self) -> bool {
+        false
+    }
 }
 
 /// The read-modify-write step of [`Backend::update`].
@@ -88,8 +97,13 @@ pub(crate) mod tests {
     use std::collections::HashSet;
     use std::sync::Arc;
 
-    /// The behaviour every backend shares.
+    /// The behaviour every backend shares, counters up to `u64::MAX`.
     pub(crate) fn exercise(backend: &dyn Backend) {
+        exercise_with(backend, u64::MAX);
+    }
+
+    /// The behaviour every backend shares, for a backend whose counters end at `max_counter`.
+    pub(crate) fn exercise_with(backend: &dyn Backend, max_counter: u64) {
         assert_eq!(backend.get("absent"), Ok(None));
         backend.set("a", b"one").unwrap();
         assert_eq!(backend.get("a"), Ok(Some(b"one".to_vec())));
@@ -109,7 +123,7 @@ pub(crate) mod tests {
         backend.delete("n").unwrap();
         assert_eq!(backend.increment("n", 1), Ok(1));
 
-        assert_eq!(backend.increment("big", u64::MAX), Ok(u64::MAX));
+        assert_eq!(backend.increment("big", max_counter), Ok(max_counter));
         assert!(matches!(
             backend.increment("big", 1),
             Err(BackendError::Other(_))

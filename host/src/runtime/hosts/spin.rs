@@ -10,6 +10,8 @@
 //! - `get`, `set`, `delete`, `exists` go straight to the [`Backend`].
 //! - `increment(bucket, key, delta: s64) -> s64` keeps the counter as 8 bytes little-endian; an
 //!   absent key counts as 0, the sum wraps on overflow (Spin is built without overflow checks).
+//!   On a backend with counters of its own (Redis) it is that backend's `increment`, as Spin's
+//!   Redis store (`crates/key-value-redis`) calls `INCRBY`.
 //!   A value of any other length makes Spin's host panic (`expect("incorrect length")`); here the
 //!   call traps, which fails the request the same way.
 //! - `cas.new`/`cas.current`/`swap` as the SQLite store does them: `current` remembers the value it
@@ -268,6 +270,17 @@ impl atomics::Host for SpinHost<'_> {
         key: String,
         delta: i64,
     ) -> Result<i64, KvError> {
+        if self.backend.has_native_counters() {
+            // Spin's Redis store: `INCRBY`, decimal text.
+            let delta = u64::try_from(delta).map_err(|_| {
+                KvError::Other(format!(
+                    "cannot add {delta}: this host's counters only grow"
+                ))
+            })?;
+            let value = self.backend.increment(&key, delta)?;
+            return i64::try_from(value)
+                .map_err(|_| KvError::Other(format!("the counter at {key:?} is past i64::MAX")));
+        }
         let mut result = None;
         let mut bad_length = None;
         let updated = self.backend.update(&key, &mut |current| {

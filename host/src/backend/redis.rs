@@ -1,0 +1,245 @@
+//! A shared backend: a Redis server, for more than one host process (or Spin app) on the same
+//! customers and nonces.
+//!
+//! Keys are the component's own, unprefixed, and the commands are those of Spin's Redis
+//! key-value store (`GET`, `SET`, `DEL`, `INCRBY`): a Spin app with a Redis `key_value_store` and
+//! any number of hosts on one Redis database share everything. Counters are Redis integers
+//! (decimal text), so they are limited to `i64::MAX`, as on Spin.
+//!
+//! Connections are pooled and replaced when they fail: while Redis is down every call fails
+//! (the request answers 500 and the component logs the store error), and once it is back the
+//! next call connects again. Every connection has read and write timeouts so that a hung server
+//! fails a call instead of holding a request past the host's execution limit.
+
+use super::{Backend, BackendError, UpdateFn};
+use ::redis::{Client, Commands, Connection, RedisError, RedisResult};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+/// How long connecting, and each command's reply, may take.
+const CALL_TIMEOUT: Duration = Duration::from_secs(1);
+/// Idle connections kept for reuse; more concurrent calls open (and then close) their own.
+const MAX_IDLE: usize = 32;
+
+/// Key-value storage on a Redis server (`redis://HOST:PORT[/DB]`).
+pub struct RedisBackend {
+    client: Client,
+    url: String,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl std::fmt::Debug for RedisBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisBackend")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisBackend {
+    /// Connects to `url` and checks the server answers, so that a host never starts on a store
+    /// it cannot reach.
+    pub fn connect(url: &str) -> Result<Self, BackendError> {
+        if !url.starts_with("redis://") {
+            return Err(BackendError::Other(format!(
+                "{url:?} is not a Redis URL: expected redis://HOST:PORT[/DB]"
+            )));
+        }
+        let client = Client::open(url)
+            .map_err(|e| BackendError::Other(format!("invalid Redis URL {url:?}: {e}")))?;
+        let backend = RedisBackend {
+            client,
+            url: url.to_string(),
+            idle: Mutex::new(Vec::new()),
+        };
+        backend
+            .call(|connection| ::redis::cmd("PING").query::<String>(connection))
+            .map_err(|e| BackendError::Other(format!("cannot reach Redis at {url}: {e}")))?;
+        Ok(backend)
+    }
+
+    /// The URL the backend was opened with.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn open_connection(&self) -> RedisResult<Connection> {
+        let connection = self.client.get_connection_with_timeout(CALL_TIMEOUT)?;
+        connection.set_read_timeout(Some(CALL_TIMEOUT))?;
+        connection.set_write_timeout(Some(CALL_TIMEOUT))?;
+        Ok(connection)
+    }
+
+    /// Runs `f` on a pooled connection; a connection that failed is dropped, not pooled again.
+    fn call<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> RedisResult<T>,
+    ) -> Result<T, BackendError> {
+        let pooled = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let mut connection = match pooled {
+            Some(connection) => connection,
+            None => self.open_connection().map_err(|e| self.failure(&e))?,
+        };
+        match f(&mut connection) {
+            Ok(value) => {
+                self.put_back(connection);
+                Ok(value)
+            }
+            Err(error) => {
+                if !broken(&error) {
+                    self.put_back(connection);
+                }
+                Err(self.failure(&error))
+            }
+        }
+    }
+
+    fn put_back(&self, connection: Connection) {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < MAX_IDLE {
+            idle.push(connection);
+        }
+    }
+
+    fn failure(&self, error: &RedisError) -> BackendError {
+        BackendError::Other(format!("Redis at {}: {error}", self.url))
+    }
+}
+
+/// Whether the connection must be replaced after `error` (as opposed to a refused command, such
+/// as `INCRBY` on a value that is not an integer, after which it is still usable).
+fn broken(error: &RedisError) -> bool {
+    error.is_io_error()
+        || error.is_timeout()
+        || error.is_connection_dropped()
+        || error.is_unrecoverable_error()
+}
+
+impl Backend for RedisBackend {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
+        self.call(|connection| connection.get(key))
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), BackendError> {
+        self.call(|connection| connection.set(key, value))
+    }
+
+    fn delete(&self, key: &str) -> Result<(), BackendError> {
+        self.call(|connection| connection.del(key))
+    }
+
+    fn increment(&self, key: &str, delta: u64) -> Result<u64, BackendError> {
+        let delta = i64::try_from(delta).map_err(|_| {
+            BackendError::Other(format!(
+                "cannot add {delta} to the counter at {key:?}: Redis counters end at {}",
+                i64::MAX
+            ))
+        })?;
+        let value: i64 = self.call(|connection| connection.incr(key, delta))?;
+        u64::try_from(value).map_err(|_| {
+            BackendError::Other(format!("the counter at {key:?} is negative ({value})"))
+        })
+    }
+
+    fn update(&self, key: &str, f: &mut UpdateFn<'_>) -> Result<(), BackendError> {
+        // Optimistic: WATCH the key, read it, and write in MULTI/EXEC, which Redis refuses if the
+        // key changed meanwhile; then read again and ask `f` again.
+        let mut refused = None;
+        self.call(|connection| {
+            ::redis::transaction(connection, &[key], |connection, pipe| {
+                let current: Option<Vec<u8>> = connection.get(key)?;
+                match f(current.as_deref()) {
+                    Ok(Some(value)) => pipe.set(key, value).ignore().query(connection),
+                    Ok(None) => Ok(Some(())),
+                    Err(error) => {
+                        refused = Some(error);
+                        Ok(Some(()))
+                    }
+                }
+            })
+        })?;
+        refused.map_or(Ok(()), Err)
+    }
+
+    fn has_native_counters(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::tests::{concurrent_increments, concurrent_updates, exercise_with};
+    use crate::testutil::RedisServer;
+    use std::sync::Arc;
+
+    #[test]
+    fn behaves_as_a_backend() {
+        let Some(server) = RedisServer::start_or_skip("redis-behaves") else {
+            return;
+        };
+        let backend = RedisBackend::connect(&server.url()).unwrap();
+        exercise_with(&backend, i64::MAX as u64);
+        // Counters are Redis integers, readable by any other Redis client as such.
+        backend.increment("plain-counter", 7).unwrap();
+        assert_eq!(backend.get("plain-counter"), Ok(Some(b"7".to_vec())));
+    }
+
+    #[test]
+    fn concurrent_increments_are_distinct() {
+        let Some(server) = RedisServer::start_or_skip("redis-increments") else {
+            return;
+        };
+        concurrent_increments(Arc::new(RedisBackend::connect(&server.url()).unwrap()));
+    }
+
+    #[test]
+    fn concurrent_updates_are_atomic() {
+        let Some(server) = RedisServer::start_or_skip("redis-updates") else {
+            return;
+        };
+        concurrent_updates(Arc::new(RedisBackend::connect(&server.url()).unwrap()));
+    }
+
+    #[test]
+    fn an_unreachable_server_or_a_wrong_url_is_refused_with_a_clear_message() {
+        let port = crate::testutil::free_port();
+        let message = RedisBackend::connect(&format!("redis://127.0.0.1:{port}"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains(&format!("cannot reach Redis at redis://127.0.0.1:{port}")),
+            "{message}"
+        );
+        let message = RedisBackend::connect("http://127.0.0.1:6379")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("expected redis://HOST:PORT[/DB]"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn calls_fail_while_the_server_is_down_and_succeed_once_it_is_back() {
+        let Some(mut server) = RedisServer::start_or_skip("redis-restart") else {
+            return;
+        };
+        let backend = RedisBackend::connect(&server.url()).unwrap();
+        backend.set("kept", b"before").unwrap();
+        assert_eq!(backend.increment("n", 1), Ok(1));
+        server.stop();
+        assert!(matches!(backend.get("kept"), Err(BackendError::Other(_))));
+        assert!(matches!(
+            backend.increment("n", 1),
+            Err(BackendError::Other(_))
+        ));
+        server.start();
+        assert_eq!(backend.get("kept"), Ok(Some(b"before".to_vec())));
+        assert_eq!(backend.increment("n", 1), Ok(2));
+    }
+}

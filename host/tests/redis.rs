@@ -1,0 +1,343 @@
+//! Two real `customer-token-host` processes on one real Redis (`--store redis://...`): one
+//! customer per email whichever host a login reaches, tokens and nonces shared, and a Redis
+//! restart in the middle that fails requests with a JSON 500 and a log line, then heals, with
+//! nothing duplicated.
+//!
+//! Each test starts its own `redis-server` (skipped with a printed reason where none is installed,
+//! unless `CI` is set: `.ci/run` installs it).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use customer_token_host::sign::{self, Credentials, SignatureMethod};
+use customer_token_host::testutil::{RedisServer, TempDir};
+use customer_token_host::{Backend, RedisBackend, client};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_customer-token-host");
+/// Both hosts verify signatures against this URL, whatever address a request reaches (the
+/// deployment rule for more than one instance), so one signed request is valid at either.
+const PUBLIC_URL: &str = "http://shop.example/graphql";
+
+fn credentials() -> Credentials {
+    Credentials {
+        consumer_key: "redis-ck".into(),
+        consumer_secret: "redis-cs".into(),
+        token: "redis-at".into(),
+        token_secret: "redis-ats".into(),
+    }
+}
+
+/// A host process on `store`, and every stderr line it printed.
+struct Host {
+    child: Child,
+    addr: String,
+    lines: Arc<Mutex<Vec<String>>>,
+    _data: TempDir,
+}
+
+impl Host {
+    fn start(store: &str, label: &str) -> Self {
+        let data = TempDir::new(label);
+        let credentials = credentials();
+        let mut child = Command::new(BIN)
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--store",
+                store,
+                "--data",
+            ])
+            .arg(data.path())
+            .env("OAUTH_CONSUMER_KEY", &credentials.consumer_key)
+            .env("OAUTH_CONSUMER_SECRET", &credentials.consumer_secret)
+            .env("OAUTH_ACCESS_TOKEN", &credentials.token)
+            .env("OAUTH_ACCESS_TOKEN_SECRET", &credentials.token_secret)
+            .env(
+                "CUSTOMER_TOKEN_SECRET",
+                "redis-test-token-secret-0123456789abcdef",
+            )
+            .env("PUBLIC_BASE_URL", "http://shop.example")
+            .env_remove("CUSTOMER_TOKEN_FLAVOR")
+            .env_remove("CUSTOMER_TOKEN_LIFETIME_MINUTES")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the host starts");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let (send, receive) = std::sync::mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.split_once(" on http://").map(|(_, rest)| rest) {
+                    let addr = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = send.send(addr.to_string());
+                }
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let Ok(addr) = receive.recv_timeout(Duration::from_secs(120)) else {
+            let _ = child.kill();
+            panic!(
+                "the host never said where it serves; it printed:\n{}",
+                lines.lock().unwrap().join("\n")
+            );
+        };
+        Host {
+            child,
+            addr,
+            lines,
+            _data: data,
+        }
+    }
+
+    fn log(&self) -> String {
+        self.lines.lock().unwrap().join("\n")
+    }
+
+    /// `request` (signed for [`PUBLIC_URL`]) sent to this host.
+    async fn send(&self, mut request: http::Request<Bytes>) -> (u16, Value) {
+        *request.uri_mut() = format!("http://{}/graphql", self.addr).parse().unwrap();
+        let response = client::send(request).await.expect("the host answers");
+        let status = response.status().as_u16();
+        let body = serde_json::from_slice(response.body())
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", response.body()));
+        (status, body)
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn login_document(email: &str) -> String {
+    format!(
+        r#"mutation {{ exchangeExternalCustomerToken(input: {{ customer: {{ email: "{email}", firstname: "Ada", lastname: "Lovelace" }} }}) {{ customer {{ email }} token }} }}"#
+    )
+}
+
+/// A freshly signed login for `email`, with its nonce.
+fn signed_login(email: &str) -> (http::Request<Bytes>, String) {
+    let nonce = sign::fresh_nonce().unwrap();
+    let request = sign::signed_post(
+        PUBLIC_URL,
+        sign::graphql_body(&login_document(email), None),
+        &credentials(),
+        SignatureMethod::HmacSha256,
+        sign::now_timestamp(),
+        &nonce,
+    )
+    .unwrap();
+    (request, nonce)
+}
+
+fn token_of(body: &Value) -> String {
+    body["data"]["exchangeExternalCustomerToken"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no token in {body}"))
+        .to_string()
+}
+
+/// The `uid` claim of a customer token, decoded here without the component's code.
+fn uid_of(token: &str) -> u64 {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).expect("a JWS");
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    let claims: Value = serde_json::from_slice(&payload).expect("JSON claims");
+    claims["uid"].as_u64().expect("a numeric uid")
+}
+
+fn customer_query(token: &str) -> http::Request<Bytes> {
+    http::Request::post(PUBLIC_URL)
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {token}"))
+        .body(sign::graphql_body("{ customer { email } }", None))
+        .unwrap()
+}
+
+/// The keys in the Redis database that start with `prefix`, read with the redis crate's own
+/// `KEYS` (not through the component).
+fn redis_keys(url: &str, prefix: &str) -> BTreeSet<String> {
+    let client = redis::Client::open(url).unwrap();
+    let mut connection = client.get_connection().unwrap();
+    redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query::<Vec<String>>(&mut connection)
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+fn tokio() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn two_hosts_on_one_redis_share_customers_tokens_and_nonces() {
+    let Some(redis) = RedisServer::start_or_skip("two-hosts") else {
+        return;
+    };
+    let hosts = Arc::new([
+        Host::start(&redis.url(), "two-hosts-a"),
+        Host::start(&redis.url(), "two-hosts-b"),
+    ]);
+    let runtime = tokio();
+
+    // Concurrent first logins for the same new emails, alternating between the hosts.
+    const EMAILS: usize = 3;
+    const LOGINS_PER_EMAIL: usize = 8;
+    let results = runtime.block_on(async {
+        let mut tasks = Vec::new();
+        for round in 0..LOGINS_PER_EMAIL {
+            for email in 0..EMAILS {
+                let hosts = hosts.clone();
+                tasks.push(tokio::spawn(async move {
+                    let email = format!("shared-{email}@example.com");
+                    let (request, _) = signed_login(&email);
+                    let (status, body) = hosts[round % 2].send(request).await;
+                    (email, status, body)
+                }));
+            }
+        }
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await.unwrap());
+        }
+        results
+    });
+    let mut uids: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
+    for (email, status, body) in &results {
+        assert_eq!(*status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
+        uids.entry(email.clone())
+            .or_default()
+            .insert(uid_of(&token_of(body)));
+    }
+    for (email, ids) in &uids {
+        assert_eq!(ids.len(), 1, "{email} got several customers: {ids:?}");
+    }
+    let distinct: BTreeSet<u64> = uids.values().flatten().copied().collect();
+    assert_eq!(distinct.len(), EMAILS, "{uids:?}");
+    assert_eq!(redis_keys(&redis.url(), "customer-email:").len(), EMAILS);
+    assert_eq!(redis_keys(&redis.url(), "customer:").len(), EMAILS);
+
+    runtime.block_on(async {
+        // A token issued by one host is accepted by the other.
+        let (request, _) = signed_login("shared-0@example.com");
+        let (_, body) = hosts[0].send(request).await;
+        let token = token_of(&body);
+        let (status, body) = hosts[1].send(customer_query(&token)).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["data"]["customer"]["email"], "shared-0@example.com");
+
+        // A nonce used at one host is refused at the other.
+        let (request, _) = signed_login("shared-1@example.com");
+        let replay = request.clone();
+        let (status, body) = hosts[1].send(request).await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = hosts[0].send(replay).await;
+        assert_eq!(status, 403, "{body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["oauth_problem"],
+            "nonce_used"
+        );
+    });
+}
+
+#[test]
+fn a_redis_restart_fails_requests_with_a_json_500_and_a_log_line_then_they_succeed() {
+    let Some(mut redis) = RedisServer::start_or_skip("restart") else {
+        return;
+    };
+    let host = Host::start(&redis.url(), "restart-host");
+    let runtime = tokio();
+    let uid_before = runtime.block_on(async {
+        let (request, _) = signed_login("restart@example.com");
+        let (status, body) = host.send(request).await;
+        assert_eq!(status, 200, "{body}");
+        uid_of(&token_of(&body))
+    });
+
+    redis.stop();
+    let started = Instant::now();
+    runtime.block_on(async {
+        for email in ["restart@example.com", "new-while-down@example.com"] {
+            let (request, _) = signed_login(email);
+            let (status, body) = host.send(request).await;
+            assert_eq!(status, 500, "{body}");
+            assert!(body["errors"][0]["message"].is_string(), "{body}");
+            assert!(body.get("data").is_none_or(Value::is_null), "{body}");
+        }
+    });
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "failing took {:?}",
+        started.elapsed()
+    );
+    let log = host.log();
+    assert!(
+        log.contains("store error") && log.contains("Redis at"),
+        "no log line names the store failure:\n{log}"
+    );
+
+    redis.start();
+    runtime.block_on(async {
+        let (request, _) = signed_login("restart@example.com");
+        let (status, body) = host.send(request).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(uid_of(&token_of(&body)), uid_before);
+        let (request, _) = signed_login("new-while-down@example.com");
+        let (status, body) = host.send(request).await;
+        assert_eq!(status, 200, "{body}");
+        assert_ne!(uid_of(&token_of(&body)), uid_before);
+    });
+    assert_eq!(redis_keys(&redis.url(), "customer-email:").len(), 2);
+    assert_eq!(redis_keys(&redis.url(), "customer:").len(), 2);
+    // The store the host used is the one read here.
+    let backend = RedisBackend::connect(&redis.url()).unwrap();
+    assert!(backend.get("customer-token-store-salt").unwrap().is_some());
+}
+
+#[test]
+fn without_redis_reachable_the_host_refuses_to_start_with_a_clear_message() {
+    let port = customer_token_host::testutil::free_port();
+    let data = TempDir::new("no-redis");
+    let output = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--store"])
+        .arg(format!("redis://127.0.0.1:{port}"))
+        .arg("--data")
+        .arg(data.path())
+        .env("OAUTH_CONSUMER_KEY", "ck")
+        .env("OAUTH_CONSUMER_SECRET", "cs")
+        .env("OAUTH_ACCESS_TOKEN", "at")
+        .env("OAUTH_ACCESS_TOKEN_SECRET", "ats")
+        .env(
+            "CUSTOMER_TOKEN_SECRET",
+            "redis-test-token-secret-0123456789abcdef",
+        )
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("cannot reach Redis at redis://127.0.0.1:{port}")),
+        "{stderr}"
+    );
+}
