@@ -4,7 +4,9 @@ use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use customer_token_host::secrets::{Configuration, Source, WhenNoDevFile, load_configuration};
 use customer_token_host::server::{DEFAULT_LISTEN, Server};
-use customer_token_host::{Backend, Flavor, RedbBackend, RedisBackend, Runtime, client, sign};
+use customer_token_host::{
+    Backend, Flavor, MemoryBackend, RedbBackend, RedisBackend, Runtime, client, sign,
+};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,9 +51,10 @@ struct ServeArgs {
     /// (dev-credentials.env), created on the first run.
     #[arg(long, default_value = DEFAULT_DATA)]
     data: PathBuf,
-    /// A shared store instead of the one in --data: redis://HOST:PORT[/DB]. Every host (and Spin
-    /// app) on the same Redis database shares customers, nonces and revocations.
-    #[arg(long, value_name = "URL")]
+    /// Another store than the one in --data: redis://HOST:PORT[/DB] (shared: every host and Spin
+    /// app on the same Redis database shares customers, nonces and revocations), or `memory`
+    /// (gone when the process ends; for benchmarks and trials).
+    #[arg(long, value_name = "URL|memory")]
     store: Option<String>,
     /// File of KEY=VALUE lines with the configuration (the environment overrides it). It must set
     /// every required key.
@@ -197,6 +200,9 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         Source::Given => {}
     }
     let (backend, store): (Arc<dyn Backend>, String) = match &args.store {
+        Some(memory) if memory == "memory" => {
+            (Arc::new(MemoryBackend::new()), "in memory".to_string())
+        }
         Some(url) => (
             Arc::new(RedisBackend::connect(url).context("opening the store given by --store")?),
             url.clone(),
