@@ -9,7 +9,7 @@ use crate::config::{self, Config, ConfigError, ProfileOnLogin};
 use crate::customer::{
     Customer, CustomerInput, Customers, InvalidInput, Revocations, customer_view, validate,
 };
-use crate::oauth::{Shaped, SignedRequest, Verifier, VerifyError, nonce};
+use crate::oauth::{Shaped, SignedRequest, SweepDue, Verifier, VerifyError, nonce};
 use crate::ports::{Clock, KeyValue, Secrets, StoreError};
 use crate::store_key;
 use crate::token::{self, TokenError};
@@ -102,23 +102,23 @@ impl<'a> Service<'a> {
         Ok(Service { ports, config })
     }
 
-    /// Checks the OAuth 1.0a signature of the integration's request and claims its nonce, then
-    /// sweeps a bounded number of expired nonces. A failed sweep is logged, not fatal: the
-    /// request is authentic and the next one sweeps again.
+    /// Checks the OAuth 1.0a signature of the integration's request and claims its nonce, then,
+    /// when the claim is due to, sweeps a bounded number of expired nonces. A failed sweep is
+    /// logged, not fatal: the request is authentic and a later one sweeps again.
     pub fn verify_integration(
         &self,
         request: &SignedRequest<'_>,
         shaped: &Shaped,
     ) -> Result<(), VerifyError> {
         let now = self.ports.clock.now_unix();
-        Verifier {
+        let SweepDue(sweep_due) = Verifier {
             credentials: &self.config.credentials,
             public_base_url: self.config.public_base_url.as_deref(),
             require_body_hash: self.config.require_body_hash,
             now,
         }
         .verify_shaped(request, shaped, self.ports.store)?;
-        if let Err(error) = nonce::sweep(self.ports.store, now, nonce::SWEEP_BUDGET) {
+        if sweep_due && let Err(error) = nonce::sweep(self.ports.store, now, nonce::SWEEP_BUDGET) {
             log(format_args!(
                 "sweeping expired nonces failed, will retry: {error}"
             ));

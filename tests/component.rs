@@ -9,6 +9,7 @@ mod support;
 use customer_token::oauth::SignatureMethod;
 use customer_token_host::Flavor;
 use serde_json::{Value, json};
+use std::sync::Arc;
 use support::*;
 
 fn exchange_query(email: &str, firstname: &str) -> String {
@@ -716,7 +717,58 @@ async fn the_typed_export_exchanges_and_verifies_without_http(host: Flavor) {
     ));
 }
 
+/// The store calls of an exchange for an existing customer, as (operation, key up to its first
+/// `:`), in order. `update` is how the hosts' own atomics reach the backend, so it counts as the
+/// `increment` it carries.
+async fn store_calls_of(fixture: &Fixture, query: &str) -> Vec<(String, String)> {
+    use customer_token_host::{Call, CallPhase};
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    fixture
+        .faults
+        .set_hook(Some(Arc::new(move |call: &Call<'_>| {
+            if call.phase == CallPhase::Before {
+                let operation = match call.operation {
+                    "update" => "increment",
+                    other => other,
+                };
+                let kind = call.key.split(':').next().unwrap_or_default();
+                sink.lock()
+                    .unwrap()
+                    .push((operation.to_string(), kind.to_string()));
+            }
+        })));
+    let reply = fixture.post_signed(query).await;
+    assert!(reply.body.get("errors").is_none(), "{}", reply.body);
+    fixture.faults.set_hook(None);
+    seen.lock().unwrap().clone()
+}
+
+async fn an_exchange_for_an_existing_customer_makes_three_writes_and_three_reads(host: Flavor) {
+    let fixture = Fixture::on(host);
+    // The first claim of a bucket is due to sweep, and creating the customer costs more.
+    let created = store_calls_of(&fixture, SEED_MUTATION).await;
+    assert!(created.len() > 6, "{created:?}");
+    let calls = store_calls_of(&fixture, SEED_MUTATION).await;
+    let expected: Vec<(String, String)> = [
+        // The nonce claim: the nonce's counter, then its index entry.
+        ("increment", "oauth-nonce"),
+        ("increment", "oauth-nonce-count"),
+        ("set", "oauth-nonce-entry"),
+        // The customer: the email's pointer, then the record.
+        ("get", "customer-email"),
+        ("get", "customer"),
+        // The token's signing key.
+        ("get", "customer-token-store-salt"),
+    ]
+    .iter()
+    .map(|(operation, kind)| (operation.to_string(), kind.to_string()))
+    .collect();
+    assert_eq!(calls, expected, "{host:?}");
+}
+
 on_every_host!(
+    an_exchange_for_an_existing_customer_makes_three_writes_and_three_reads,
     the_seed_example_returns_the_seed_customer_and_a_magento_token,
     a_repeat_exchange_returns_the_same_customer_unchanged,
     the_customer_query_answers_for_the_token_and_refuses_expired_ones,

@@ -29,7 +29,7 @@ pub use sign::{
     SignError, authorization_header, authorization_header_with_body_hash,
     authorization_header_with_realm, body_hash,
 };
-pub use verify::{Shaped, Verified, Verifier, check_shape};
+pub use verify::{Shaped, SweepDue, Verified, Verifier, check_shape};
 
 /// The integration's four credentials.
 #[derive(Clone)]

@@ -21,7 +21,9 @@
 //!
 //! `increment(nonce key, 1)` returns 1 to exactly one caller: that caller owns the nonce, every
 //! other one gets [`Claim::AlreadyUsed`]. The owner then indexes the key: `n =
-//! increment(count key, 1)`, `set(entry key n, nonce key)`. A replay creates no key at all (it
+//! increment(count key, 1)`, `set(entry key n, nonce key)`. Three writes, and nothing is read:
+//! with only these four primitives no claim can cost fewer, since the nonce key must be written
+//! and its name must be recorded under a key that a later sweep can enumerate. A replay creates no key at all (it
 //! only increments the existing counter), so replays cannot grow storage. If indexing fails, the
 //! claim is deleted again (best effort) and the error returned: the request fails with a storage
 //! error, and a retry with the same nonce is then possible.
@@ -31,7 +33,9 @@
 //! A request with a timestamp in bucket `b` is acceptable until `now = (b + 2) * 600 - 1`
 //! (timestamp at most 600 s in the past). With another 600 s of margin for clock skew between
 //! instances, bucket `b` is *dead* once `now >= (b + 3) * 600`; nothing can claim into it any
-//! more. After each successful claim, [`sweep`] does at most [`SWEEP_BUDGET`] store calls: it
+//! more. The claims indexed first in their bucket and every [`SWEEP_EVERY`]th one are due to
+//! sweep (so a request for an existing customer usually makes no sweep call at all), and then
+//! [`sweep`] does at most [`SWEEP_BUDGET`] store calls: it
 //! reads the cursor, and for each dead bucket from there reads the count, deletes every entry's
 //! nonce key and the entry, then the count key, and finally writes the cursor back with the
 //! progress made (bucket and next entry), so finished work is not redone. Concurrent sweepers
@@ -41,11 +45,11 @@
 //! recently. A cursor more than one bucket in the future (a clock that ran ahead) is reset the
 //! same way, so a bad clock cannot stop sweeping for good.
 //!
-//! Each request sweeps up to four entries and claims one, so the sweep keeps up with any
-//! traffic; stored nonces are those of the last three buckets plus what the sweep has yet to
-//! reach. After a long idle period the cursor walks through the empty buckets in between at two
-//! calls each (seven buckets per request) — nothing was stored in them, so storage stays bounded
-//! meanwhile.
+//! A bucket of `n` claims runs `1 + n / 8` sweeps of up to nine entries each, more than the `n`
+//! entries a bucket adds, so the sweep keeps up with any steady traffic; stored nonces are those
+//! of the last three buckets plus what the sweep has yet to reach. After a long idle period the
+//! cursor walks through the empty buckets in between at two calls each (fifteen buckets per
+//! sweep) — nothing was stored in them, so storage stays bounded meanwhile.
 
 use sha2::{Digest, Sha256};
 
@@ -53,8 +57,12 @@ use crate::ports::{KeyValue, StoreError};
 
 /// The timestamp window (either direction) and the bucket width, in seconds.
 pub const WINDOW_SECONDS: i64 = 600;
-/// Store calls one sweep may make, the cursor's read and write included.
-pub const SWEEP_BUDGET: usize = 16;
+/// One claim in this many (and the first of each bucket) sweeps; the others make no call
+/// beyond the claim's own three.
+pub const SWEEP_EVERY: u64 = 8;
+/// Store calls one sweep may make, the cursor's read and write included: room for nine entries
+/// (three calls each), a little more than the [`SWEEP_EVERY`] claims each sweep pays for.
+pub const SWEEP_BUDGET: usize = 32;
 /// How many buckets before the current one the first sweep starts.
 pub const FIRST_USE_LOOKBACK: i64 = 5;
 /// A cursor further behind than this many buckets (about a year) is treated as unreadable: no
@@ -108,10 +116,16 @@ fn entry_key(bucket: i64, index: u64) -> String {
 /// The outcome of [`claim`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {
-    /// This caller is the first to present the nonce in its bucket.
-    Claimed,
+    /// This caller is the first to present the nonce in its bucket. `sweep_due`: its claim was
+    /// the first of its bucket or a multiple of [`SWEEP_EVERY`], so it should run [`sweep`].
+    Claimed { sweep_due: bool },
     /// The nonce was presented before.
     AlreadyUsed,
+}
+
+/// Whether the claim indexed as entry `index` of its bucket should sweep.
+fn sweep_due(index: u64) -> bool {
+    index == 1 || index.is_multiple_of(SWEEP_EVERY)
 }
 
 /// Claims `nonce` of `consumer_key` for a request stamped `timestamp`.
@@ -126,15 +140,21 @@ pub fn claim(
     if store.increment(&key, 1)? != 1 {
         return Ok(Claim::AlreadyUsed);
     }
-    let indexed = store
-        .increment(&count_key(bucket), 1)
-        .and_then(|index| store.set(&entry_key(bucket, index), key.as_bytes()));
-    if let Err(error) = indexed {
-        // Without an index entry the key would never be swept; give the claim back.
-        let _ = store.delete(&key);
-        return Err(error);
+    let indexed = store.increment(&count_key(bucket), 1).and_then(|index| {
+        store
+            .set(&entry_key(bucket, index), key.as_bytes())
+            .map(|()| index)
+    });
+    match indexed {
+        Ok(index) => Ok(Claim::Claimed {
+            sweep_due: sweep_due(index),
+        }),
+        Err(error) => {
+            // Without an index entry the key would never be swept; give the claim back.
+            let _ = store.delete(&key);
+            Err(error)
+        }
     }
-    Ok(Claim::Claimed)
 }
 
 /// What a [`sweep`] did.
@@ -394,7 +414,8 @@ pub(crate) mod tests {
     #[test]
     fn claim_once_then_already_used() {
         let store = MemStore::default();
-        assert_eq!(claim(&store, b"ck", b"n1", 6000).unwrap(), Claim::Claimed);
+        let first = Claim::Claimed { sweep_due: true };
+        assert_eq!(claim(&store, b"ck", b"n1", 6000).unwrap(), first);
         assert_eq!(
             claim(&store, b"ck", b"n1", 6000).unwrap(),
             Claim::AlreadyUsed
@@ -404,8 +425,9 @@ pub(crate) mod tests {
             Claim::AlreadyUsed
         );
         // Another consumer key, or another bucket, is another nonce.
-        assert_eq!(claim(&store, b"ck2", b"n1", 6000).unwrap(), Claim::Claimed);
-        assert_eq!(claim(&store, b"ck", b"n1", 6600).unwrap(), Claim::Claimed);
+        let second = Claim::Claimed { sweep_due: false };
+        assert_eq!(claim(&store, b"ck2", b"n1", 6000).unwrap(), second);
+        assert_eq!(claim(&store, b"ck", b"n1", 6600).unwrap(), first);
         assert_eq!(
             store.keys_with_prefix("oauth-nonce-entry:"),
             vec![
@@ -428,7 +450,11 @@ pub(crate) mod tests {
         assert!(claim(&store, b"ck", b"n", 6000).is_err());
         assert!(store.keys_with_prefix("oauth-nonce:").is_empty());
         store.fail_on(None);
-        assert_eq!(claim(&store, b"ck", b"n", 6000).unwrap(), Claim::Claimed);
+        // The failed `set` had taken entry 1.
+        assert_eq!(
+            claim(&store, b"ck", b"n", 6000).unwrap(),
+            Claim::Claimed { sweep_due: false }
+        );
     }
 
     #[test]
@@ -454,10 +480,10 @@ pub(crate) mod tests {
     fn sweep_removes_dead_buckets_only() {
         let store = MemStore::default();
         for (i, ts) in [6000, 6001, 6600, 7200].into_iter().enumerate() {
-            assert_eq!(
+            assert!(matches!(
                 claim(&store, b"ck", format!("n{i}").as_bytes(), ts).unwrap(),
-                Claim::Claimed
-            );
+                Claim::Claimed { .. }
+            ));
         }
         // At now = 7800 bucket 10 is dead, 11 and 12 are not.
         let report = sweep(&store, 7800, SWEEP_BUDGET).unwrap();
@@ -493,8 +519,8 @@ pub(crate) mod tests {
             assert!(rounds < 10);
         }
         assert_eq!(deleted, 10, "each nonce deleted exactly once");
-        // 4 entries per sweep (1 cursor read + 1 count read + 4 * 3 + 1 cursor write = 15).
-        assert_eq!(rounds, 3);
+        // 9 entries per sweep (1 cursor read + 1 count read + 9 * 3 + 1 cursor write = 30).
+        assert_eq!(rounds, 2);
         sweep(&store, now, SWEEP_BUDGET).unwrap();
         assert_eq!(store.keys_with_prefix("oauth-nonce"), vec![CURSOR_KEY]);
         assert_eq!(store.get(CURSOR_KEY).unwrap().unwrap(), b"11:1");
@@ -591,8 +617,8 @@ pub(crate) mod tests {
             }
             assert!(requests < 100);
         }
-        // Seven empty buckets per request.
-        assert_eq!(requests, 198usize.div_ceil(7));
+        // Fifteen empty buckets per sweep.
+        assert_eq!(requests, 198usize.div_ceil(15));
         assert_eq!(store.len(), 1);
     }
 
@@ -607,16 +633,18 @@ pub(crate) mod tests {
         let mut claimed = 0;
         let mut checks = 0;
         let mut max_keys = 0;
+        let mut sweeps = 0;
         for step in 0..(4 * 600 / 20) {
             let now = start + step * 20;
             // Deterministic skew in [-540, 540].
             let skew = (step * 7919 % 1081) - 540;
             let timestamp = now + skew;
             let nonce = format!("nonce-{step}");
-            assert_eq!(
-                claim(&store, b"ck", nonce.as_bytes(), timestamp).unwrap(),
-                Claim::Claimed
-            );
+            let Claim::Claimed { sweep_due } =
+                claim(&store, b"ck", nonce.as_bytes(), timestamp).unwrap()
+            else {
+                panic!("{nonce} was not claimed");
+            };
             claimed += 1;
             // A replay of an earlier request, still in the window, is refused and adds nothing.
             if step >= 3 {
@@ -635,8 +663,11 @@ pub(crate) mod tests {
                 );
                 assert_eq!(store.len(), keys_before);
             }
-            let report = sweep(&store, now, SWEEP_BUDGET).unwrap();
-            assert!(report.store_calls <= SWEEP_BUDGET);
+            if sweep_due {
+                sweeps += 1;
+                let report = sweep(&store, now, SWEEP_BUDGET).unwrap();
+                assert!(report.store_calls <= SWEEP_BUDGET);
+            }
             max_keys = max_keys.max(store.len());
 
             if now % 600 >= 200 {
@@ -655,6 +686,8 @@ pub(crate) mod tests {
         }
         assert_eq!(claimed, 120);
         assert!(checks > 60);
+        // Most requests made no sweep call.
+        assert!(sweeps < claimed / 3, "{sweeps} sweeps for {claimed} claims");
         // Bounded storage: at most the buckets not yet dead (timestamps reach from three
         // buckets back to one ahead: 5 buckets) plus the one that died last, at 30 requests per
         // bucket and 2 keys per request, plus a count key per bucket and the cursor.
@@ -665,17 +698,20 @@ pub(crate) mod tests {
         // Then the clock moves on past every bucket used, and a few requests clear everything
         // but their own nonces.
         let later = start + 10 * 600;
-        // About 130 entries of dead buckets, four per request.
-        for i in 0..40 {
-            claim(&store, b"ck", format!("late-{i}").as_bytes(), later).unwrap();
-            sweep(&store, later, SWEEP_BUDGET).unwrap();
+        // About 130 entries of dead buckets, nine per sweep, a sweep every eighth request.
+        const LATE: usize = 200;
+        for i in 0..LATE {
+            let claimed = claim(&store, b"ck", format!("late-{i}").as_bytes(), later).unwrap();
+            if claimed == (Claim::Claimed { sweep_due: true }) {
+                sweep(&store, later, SWEEP_BUDGET).unwrap();
+            }
         }
         let buckets: Vec<i64> = store
             .keys_with_prefix("oauth-nonce:")
             .iter()
             .map(|k| bucket_in_key(k))
             .collect();
-        assert_eq!(buckets, vec![bucket_of(later); 40]);
+        assert_eq!(buckets, vec![bucket_of(later); LATE]);
         assert!(
             store
                 .keys_with_prefix("oauth-nonce-")

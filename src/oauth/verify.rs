@@ -58,6 +58,11 @@ pub struct Verifier<'a> {
     pub now: i64,
 }
 
+/// Whether an accepted request's nonce claim is due to run [`nonce::sweep`] (most are not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub struct SweepDue(pub bool);
+
 /// What a request that passed steps 0–7 carries, for the nonce claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
@@ -68,13 +73,14 @@ pub struct Verified {
 
 impl Verifier<'_> {
     /// Full check; claims the nonce in `store` only after the signature verified.
-    /// Afterwards the caller should run [`nonce::sweep`] so that stored nonces stay bounded; a
-    /// failure there is worth a log line, not a refusal of the authentic request.
+    /// When the answer says a sweep is due, the caller should run [`nonce::sweep`] so that stored
+    /// nonces stay bounded; a failure there is worth a log line, not a refusal of the authentic
+    /// request.
     pub fn verify(
         &self,
         request: &SignedRequest<'_>,
         store: &dyn KeyValue,
-    ) -> Result<(), VerifyError> {
+    ) -> Result<SweepDue, VerifyError> {
         let shaped = check_shape(request, self.now, self.require_body_hash)?;
         self.verify_shaped(request, &shaped, store)
     }
@@ -85,7 +91,7 @@ impl Verifier<'_> {
         request: &SignedRequest<'_>,
         shaped: &Shaped,
         store: &dyn KeyValue,
-    ) -> Result<(), VerifyError> {
+    ) -> Result<SweepDue, VerifyError> {
         let verified = self.check_shaped(request, shaped)?;
         match nonce::claim(
             store,
@@ -94,7 +100,7 @@ impl Verifier<'_> {
             verified.timestamp,
         )? {
             Claim::AlreadyUsed => Err(VerifyError::Refused(Problem::NonceUsed)),
-            Claim::Claimed => Ok(()),
+            Claim::Claimed { sweep_due } => Ok(SweepDue(sweep_due)),
         }
     }
 
@@ -397,9 +403,13 @@ mod tests {
             body: b"",
         };
         let store = MemStore::default();
-        verifier(&credentials, 137131202)
-            .verify(&request, &store)
-            .unwrap();
+        // The first claim in a fresh store is due to sweep.
+        assert_eq!(
+            verifier(&credentials, 137131202)
+                .verify(&request, &store)
+                .unwrap(),
+            SweepDue(true)
+        );
     }
 
     #[test]
@@ -444,9 +454,12 @@ mod tests {
             ..post_with_body("shop.example.com", "/graphql", V1_HEADER, V1_BODY)
         };
         let store = MemStore::default();
-        verifier(&credentials, 1748499421)
-            .verify(&request, &store)
-            .unwrap();
+        assert_eq!(
+            verifier(&credentials, 1748499421)
+                .verify(&request, &store)
+                .unwrap(),
+            SweepDue(true)
+        );
     }
 
     #[test]
@@ -763,7 +776,8 @@ mod tests {
                 require_body_hash: false,
                 now,
             };
-            verifier.verify(&request, &store).unwrap();
+            // Both requests fall in one bucket: only the first claim of it is due to sweep.
+            assert_eq!(verifier.verify(&request, &store).unwrap(), SweepDue(i == 0));
             // Replaying it is refused.
             assert!(matches!(
                 verifier.verify(&request, &store),
@@ -1125,7 +1139,10 @@ mod tests {
             Err(VerifyError::Refused(Problem::SignatureInvalid))
         ));
         assert_eq!(store.len(), 0);
-        verifier(&credentials, now).verify(&good, &store).unwrap();
+        assert_eq!(
+            verifier(&credentials, now).verify(&good, &store).unwrap(),
+            SweepDue(true)
+        );
         assert!(matches!(
             verifier(&credentials, now + 500).verify(&good, &store),
             Err(VerifyError::Refused(Problem::NonceUsed))
@@ -1154,7 +1171,10 @@ mod tests {
         // Verifying never sweeps: a sweep failure cannot fail an authentic request.
         let store = MemStore::default();
         store.fail_on(Some("oauth-nonce-swept"));
-        verifier(&credentials, now).verify(&good, &store).unwrap();
+        assert_eq!(
+            verifier(&credentials, now).verify(&good, &store).unwrap(),
+            SweepDue(true)
+        );
     }
 
     // ----- Duplicates, malformed input -----
