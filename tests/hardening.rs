@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use customer_token::oauth::SignatureMethod;
 use customer_token_host::testutil::TempDir;
-use customer_token_host::{Backend, Call, CallPhase, FaultyBackend, RedbBackend, Runtime};
+use customer_token_host::{
+    Backend, Call, CallPhase, FaultyBackend, RedbBackend, Runtime, SqliteBackend,
+};
 use serde_json::{Value, json};
 use support::*;
 
@@ -378,15 +380,21 @@ async fn a_crash_between_any_two_store_calls_of_the_persistent_store_is_repaired
         fixture.post_signed(SEED_MUTATION).await;
         fixture.faults.calls()
     };
-    for k in 1..=calls {
+    // Both embedded stores: SQLite (the default) and redb (of earlier versions).
+    type Open = fn(&std::path::Path) -> Arc<dyn Backend>;
+    let stores: [Open; 2] = [
+        |dir| Arc::new(SqliteBackend::open(dir).unwrap()),
+        |dir| Arc::new(RedbBackend::open(dir).unwrap()),
+    ];
+    for (k, open) in (1..=calls).flat_map(|k| stores.iter().map(move |open| (k, open))) {
         let data = TempDir::new("crash");
         let clock = customer_token_host::TestClock::at(START);
         let start = |fail_from: Option<u64>| {
-            let redb: Arc<dyn Backend> = Arc::new(RedbBackend::open(data.path()).unwrap());
+            let persistent = open(data.path());
             let backend = match fail_from {
                 // Every call from the k-th on fails: the process is gone from that point.
-                Some(k) => Arc::new(FaultyBackend::fail_from(redb, k)),
-                None => Arc::new(FaultyBackend::passthrough(redb)),
+                Some(k) => Arc::new(FaultyBackend::fail_from(persistent, k)),
+                None => Arc::new(FaultyBackend::passthrough(persistent)),
             };
             Runtime::builder()
                 .backend(backend)

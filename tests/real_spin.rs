@@ -790,12 +790,12 @@ fn suite(spin: &Path, app: &Path, label: &str, full: bool, runtime_config: Optio
 }
 
 /// The suite on Spin with its default store on Redis (a runtime-config file), then the native host
-/// on the same Redis database (`RedisBackend`, what `--store redis://...` opens): a customer
-/// created through Spin is found by the host and one created by the host is found through Spin,
-/// tokens pass both ways, and Spin's counters are Redis integers, as the host keeps them.
+/// on the same Redis database (`RedisBackend`, what `--store redis://...` opens), as
+/// [`shared_with_the_native_host`] checks. Spin's counters there are Redis integers, as the host
+/// keeps them.
 fn on_redis(spin: &Path, app: &Path) {
     use customer_token_host::testutil::RedisServer;
-    use customer_token_host::{Backend, RedisBackend, Runtime};
+    use customer_token_host::{Backend, RedisBackend};
     let Some(redis) = RedisServer::start_or_skip("real-spin") else {
         return;
     };
@@ -809,29 +809,49 @@ fn on_redis(spin: &Path, app: &Path) {
     )
     .unwrap();
     suite(spin, app, "redis", false, Some(&config));
-
     let backend = Arc::new(RedisBackend::connect(&redis.url()).unwrap());
     let counter = backend.get("customer-next-id").unwrap().expect("a counter");
     assert!(
         !counter.is_empty() && counter.iter().all(u8::is_ascii_digit),
         "Spin's counter on Redis is decimal text (INCRBY), not {counter:?}"
     );
-    let native = Runtime::builder()
+    shared_with_the_native_host(spin, app, backend, Some(&config), "redis");
+}
+
+/// The native host on the very file Spin's default store writes (`.spin/sqlite_key_value.db`,
+/// opened with `SqliteBackend`, what `--data .spin` opens), after the dependency suite ran on it.
+fn on_spins_sqlite_file(spin: &Path, app: &Path) {
+    use customer_token_host::SqliteBackend;
+    let file = app.join(".spin").join("sqlite_key_value.db");
+    let backend = Arc::new(SqliteBackend::open_file(&file).unwrap());
+    shared_with_the_native_host(spin, app, backend, None, "sqlite");
+}
+
+/// Spin and the native host on one store: a customer created through Spin is found by the host,
+/// one the host created is found through Spin, and a token the host issued is accepted by Spin.
+/// `label` keeps the emails apart between stores.
+fn shared_with_the_native_host(
+    spin: &Path,
+    app: &Path,
+    backend: Arc<dyn customer_token_host::Backend>,
+    runtime_config: Option<&Path>,
+    label: &str,
+) {
+    let native = customer_token_host::Runtime::builder()
         .backend(backend)
         .secrets(secrets())
         .build()
         .unwrap();
     let tokio = tokio::runtime::Runtime::new().unwrap();
+    let login_document = |email: &str| {
+        format!(
+            r#"mutation {{ exchangeExternalCustomerToken(input: {{ customer: {{ email: "{email}", firstname: "N", lastname: "H" }} }}) {{ customer {{ email }} token }} }}"#
+        )
+    };
     let native_login = |email: &str| -> Value {
-        let body = customer_token_host::sign::graphql_body(
-            &format!(
-                r#"mutation {{ exchangeExternalCustomerToken(input: {{ customer: {{ email: "{email}", firstname: "N", lastname: "H" }} }}) {{ customer {{ email }} token }} }}"#
-            ),
-            None,
-        );
         let request = customer_token_host::sign::signed_post(
             URL,
-            body,
+            customer_token_host::sign::graphql_body(&login_document(email), None),
             &credentials(),
             customer_token_host::sign::SignatureMethod::HmacSha256,
             unix_now(),
@@ -839,49 +859,49 @@ fn on_redis(spin: &Path, app: &Path) {
         )
         .unwrap();
         let response = tokio.block_on(native.handle(request)).unwrap();
-        assert_eq!(response.status(), 200);
-        serde_json::from_slice(response.body()).unwrap()
+        let body: Value = serde_json::from_slice(response.body()).unwrap();
+        assert_eq!(response.status(), 200, "{body}");
+        body
+    };
+    let token_of = |body: &Value| -> String {
+        body["data"]["exchangeExternalCustomerToken"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no token in {body}"))
+            .to_string()
     };
     let uid = |body: &Value| -> i64 {
-        let token = body["data"]["exchangeExternalCustomerToken"]["token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no token in {body}"));
-        let (_, payload) = jwt_parts(token);
+        let (_, payload) = jwt_parts(&token_of(body));
         serde_json::from_str::<Value>(&payload).unwrap()["uid"]
             .as_i64()
             .unwrap()
     };
 
-    let up = SpinUp::start(spin, app, Config::Environment, Some(&config));
-    let url = up.url();
-    // Created through Spin (the suite's seed customer), found by the native host.
-    let through_spin = seed(&url, &[]);
+    // Created through Spin (with Spin stopped, the store is the host's alone)...
+    let up = SpinUp::start(spin, app, Config::Environment, runtime_config);
+    let spin_first = format!("spin-first-{label}@example.com");
+    let through_spin = signed(&up.url(), &login_document(&spin_first));
     assert_eq!(through_spin.status, 200, "{}", through_spin.body);
-    let found_natively = native_login("roni_cost@example.com");
-    assert_eq!(uid(&found_natively), through_spin.uid());
-    // Created by the native host, found through Spin.
-    let created_natively = native_login("native-first@example.com");
+    up.stop();
+    // ...found by the native host; and one the host creates...
+    assert_eq!(uid(&native_login(&spin_first)), through_spin.uid());
+    let native_first = format!("native-first-{label}@example.com");
+    let created_natively = native_login(&native_first);
     assert_ne!(uid(&created_natively), through_spin.uid());
-    let found_through_spin = signed(
-        &url,
-        r#"mutation { exchangeExternalCustomerToken(input: { customer: { email: "native-first@example.com", firstname: "N", lastname: "H" } }) { customer { email } token } }"#,
+    // ...is found through Spin, which accepts the host's token too.
+    let up = SpinUp::start(spin, app, Config::Environment, runtime_config);
+    let found = signed(&up.url(), &login_document(&native_first));
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert_eq!(found.uid(), uid(&created_natively));
+    let reply = as_dropin(
+        &up.url(),
+        "POST",
+        "{ customer { email } }",
+        &token_of(&created_natively),
     );
-    assert_eq!(
-        found_through_spin.status, 200,
-        "{}",
-        found_through_spin.body
-    );
-    assert_eq!(found_through_spin.uid(), uid(&created_natively));
-    // A token the native host issued is accepted by Spin.
-    let token = created_natively["data"]["exchangeExternalCustomerToken"]["token"]
-        .as_str()
-        .unwrap();
-    let reply = as_dropin(&url, "POST", "{ customer { email } }", token);
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(
-        reply.body["data"]["customer"]["email"], "native-first@example.com",
-        "{}",
-        reply.body
+        reply.body["data"]["customer"]["email"],
+        native_first.as_str()
     );
     up.stop();
 }
@@ -1172,6 +1192,11 @@ fn the_product_on_a_real_spin() {
             let dir = prepare_precomposed(&app);
             suite(&spin, &dir, "precomposed", false, None)
         },
+    );
+    check(
+        &mut failures,
+        "the native host on Spin's SQLite file",
+        || on_spins_sqlite_file(&spin, &app),
     );
     check(&mut failures, "Spin with a Redis key-value store", || {
         on_redis(&spin, &app)

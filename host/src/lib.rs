@@ -42,7 +42,7 @@ pub mod testutil;
 
 pub use backend::{
     Backend, BackendError, Call, CallHook, CallPhase, FaultyBackend, MemoryBackend, RedbBackend,
-    RedisBackend, UpdateFn,
+    RedisBackend, SqliteBackend, UpdateFn,
 };
 pub use clock::TestClock;
 pub use logs::LogBuffer;

@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use customer_token_host::secrets::{Configuration, Source, WhenNoDevFile, load_configuration};
 use customer_token_host::server::{DEFAULT_LISTEN, Server};
 use customer_token_host::{
-    Backend, Flavor, MemoryBackend, RedbBackend, RedisBackend, Runtime, client, sign,
+    Backend, Flavor, MemoryBackend, RedbBackend, RedisBackend, Runtime, SqliteBackend, client, sign,
 };
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -51,10 +51,11 @@ struct ServeArgs {
     /// (dev-credentials.env), created on the first run.
     #[arg(long, default_value = DEFAULT_DATA)]
     data: PathBuf,
-    /// Another store than the one in --data: redis://HOST:PORT[/DB] (shared: every host and Spin
-    /// app on the same Redis database shares customers, nonces and revocations), or `memory`
-    /// (gone when the process ends; for benchmarks and trials).
-    #[arg(long, value_name = "URL|memory")]
+    /// The store: `sqlite` (the default: sqlite_key_value.db in --data, laid out as Spin's
+    /// default store, so --data .spin opens a Spin app's customers), `redb` (the store of
+    /// earlier versions, in --data), `memory` (gone when the process ends), or
+    /// redis://HOST:PORT[/DB] (shared by every host and Spin app on that Redis database).
+    #[arg(long, value_name = "sqlite|redb|memory|URL")]
     store: Option<String>,
     /// File of KEY=VALUE lines with the configuration (the environment overrides it). It must set
     /// every required key.
@@ -64,8 +65,9 @@ struct ServeArgs {
     #[arg(long)]
     wasm: Option<PathBuf>,
     /// The host to imitate: bare (the component's own imports), spin or wasi (composed with
-    /// that host's adapter). Default: $CUSTOMER_TOKEN_FLAVOR, else bare. Spin keeps counters as
-    /// 8-byte integers and the others as decimal text, so keep one --data directory per choice.
+    /// that host's adapter). Default: $CUSTOMER_TOKEN_FLAVOR, else bare. Every flavor shares the
+    /// SQLite and Redis stores; on redb, Spin keeps counters as 8-byte integers and the others as
+    /// decimal text, so keep one redb --data directory per flavor.
     #[arg(long)]
     flavor: Option<Flavor>,
 }
@@ -199,22 +201,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         ),
         Source::Given => {}
     }
-    let (backend, store): (Arc<dyn Backend>, String) = match &args.store {
-        Some(memory) if memory == "memory" => {
-            (Arc::new(MemoryBackend::new()), "in memory".to_string())
-        }
-        Some(url) => (
-            Arc::new(RedisBackend::connect(url).context("opening the store given by --store")?),
-            url.clone(),
-        ),
-        None => (
-            Arc::new(
-                RedbBackend::open(&args.data)
-                    .with_context(|| format!("opening the store in {}", args.data.display()))?,
-            ),
-            args.data.display().to_string(),
-        ),
-    };
+    let (backend, store) = open_store(&args)?;
     let mut builder = Runtime::builder().backend(backend).secrets(secrets);
     if let Some(wasm) = args.wasm.clone() {
         builder = builder.wasm(wasm);
@@ -238,6 +225,54 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
     server.run_until(shutdown_signal()).await?;
     eprintln!("customer-token-host: stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The store `--store` names, and how to say which it is. Without `--store`, the SQLite file in
+/// `--data`, unless the directory holds only the redb file of an earlier version, which stays in
+/// use so that no customer is left behind.
+fn open_store(args: &ServeArgs) -> Result<(Arc<dyn Backend>, String)> {
+    let in_data = |name: &str| format!("{} ({name})", args.data.join(name).display());
+    let choice = match args.store.as_deref() {
+        Some(choice) => choice,
+        None if args.data.join(redb_file()).is_file()
+            && !args.data.join(sqlite_file()).exists() =>
+        {
+            eprintln!(
+                "customer-token-host: {} holds a redb store of an earlier version: using it \
+                 (--store sqlite starts an empty SQLite store instead)",
+                args.data.display()
+            );
+            "redb"
+        }
+        None => "sqlite",
+    };
+    let opening = || format!("opening the store in {}", args.data.display());
+    Ok(match choice {
+        "sqlite" => (
+            Arc::new(SqliteBackend::open(&args.data).with_context(opening)?),
+            in_data("SQLite"),
+        ),
+        "redb" => (
+            Arc::new(RedbBackend::open(&args.data).with_context(opening)?),
+            in_data("redb"),
+        ),
+        "memory" => (Arc::new(MemoryBackend::new()), "in memory".to_string()),
+        url if url.starts_with("redis://") => (
+            Arc::new(RedisBackend::connect(url).context("opening the store given by --store")?),
+            url.to_string(),
+        ),
+        other => {
+            bail!("unknown --store {other:?}: use sqlite, redb, memory or redis://HOST:PORT[/DB]")
+        }
+    })
+}
+
+fn redb_file() -> &'static str {
+    customer_token_host::backend::REDB_DATABASE_FILE
+}
+
+fn sqlite_file() -> &'static str {
+    customer_token_host::backend::SQLITE_DATABASE_FILE
 }
 
 /// Completes on Ctrl-C, or on SIGTERM where there is one.

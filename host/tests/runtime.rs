@@ -175,3 +175,28 @@ async fn server_answers_over_loopback() {
     let _ = stop.send(());
     serving.await.unwrap().unwrap();
 }
+
+/// Any `wasi:http` component runs on the same runtime and server as the product, linked against
+/// the same imports (it uses none of the product's own): the benchmark's hello-world baseline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_wasi_http_component_runs_on_the_same_runtime_and_server() {
+    let runtime = Runtime::builder()
+        .wasm(customer_token_host::runtime::hello_wasm_path())
+        .backend(Arc::new(MemoryBackend::new()))
+        .build()
+        .expect("hello-world loads");
+    let server = Server::bind("127.0.0.1:0", runtime).await.unwrap();
+    let url = format!("http://{}/graphql", server.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.run_until(async {
+        let _ = stopped.await;
+    }));
+    let response = client::send(typename_request(&url)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        json(response.body()),
+        serde_json::json!({"data": {"hello": "world"}})
+    );
+    let _ = stop.send(());
+    serving.await.unwrap().unwrap();
+}

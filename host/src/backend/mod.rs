@@ -10,11 +10,13 @@ mod faulty;
 mod memory;
 mod redb;
 mod redis;
+mod sqlite;
 
 pub use self::faulty::{Call, CallHook, CallPhase, FaultyBackend};
 pub use self::memory::MemoryBackend;
-pub use self::redb::RedbBackend;
+pub use self::redb::{DATABASE_FILE as REDB_DATABASE_FILE, RedbBackend};
 pub use self::redis::RedisBackend;
+pub use self::sqlite::{DATABASE_FILE as SQLITE_DATABASE_FILE, SqliteBackend};
 
 use std::fmt;
 
@@ -97,13 +99,23 @@ pub(crate) mod tests {
     use std::collections::HashSet;
     use std::sync::Arc;
 
-    /// The behaviour every backend shares, counters up to `u64::MAX`.
-    pub(crate) fn exercise(backend: &dyn Backend) {
-        exercise_with(backend, u64::MAX);
+    /// Counters as decimal text.
+    pub(crate) fn decimal(n: u64) -> Vec<u8> {
+        n.to_string().into_bytes()
     }
 
-    /// The behaviour every backend shares, for a backend whose counters end at `max_counter`.
-    pub(crate) fn exercise_with(backend: &dyn Backend, max_counter: u64) {
+    /// The behaviour every backend shares, counters up to `u64::MAX` as decimal text.
+    pub(crate) fn exercise(backend: &dyn Backend) {
+        exercise_with(backend, u64::MAX, decimal);
+    }
+
+    /// The behaviour every backend shares, for a backend whose counters end at `max_counter`
+    /// and are stored as `encode` makes them.
+    pub(crate) fn exercise_with(
+        backend: &dyn Backend,
+        max_counter: u64,
+        encode: fn(u64) -> Vec<u8>,
+    ) {
         assert_eq!(backend.get("absent"), Ok(None));
         backend.set("a", b"one").unwrap();
         assert_eq!(backend.get("a"), Ok(Some(b"one".to_vec())));
@@ -119,7 +131,7 @@ pub(crate) mod tests {
         assert_eq!(backend.increment("n", 1), Ok(1));
         assert_eq!(backend.increment("n", 5), Ok(6));
         assert_eq!(backend.increment("n", 0), Ok(6));
-        assert_eq!(backend.get("n"), Ok(Some(b"6".to_vec())));
+        assert_eq!(backend.get("n"), Ok(Some(encode(6))));
         backend.delete("n").unwrap();
         assert_eq!(backend.increment("n", 1), Ok(1));
 

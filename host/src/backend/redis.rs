@@ -173,7 +173,9 @@ impl Backend for RedisBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::tests::{concurrent_increments, concurrent_updates, exercise_with};
+    use crate::backend::tests::{
+        concurrent_increments, concurrent_updates, decimal, exercise_with,
+    };
     use crate::testutil::RedisServer;
     use std::sync::Arc;
 
@@ -183,7 +185,7 @@ mod tests {
             return;
         };
         let backend = RedisBackend::connect(&server.url()).unwrap();
-        exercise_with(&backend, i64::MAX as u64);
+        exercise_with(&backend, i64::MAX as u64, decimal);
         // Counters are Redis integers, readable by any other Redis client as such.
         backend.increment("plain-counter", 7).unwrap();
         assert_eq!(backend.get("plain-counter"), Ok(Some(b"7".to_vec())));

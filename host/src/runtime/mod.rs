@@ -46,14 +46,16 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// blocked in the host rather than executing wasm.
 const HOST_GRACE: Duration = Duration::from_secs(1);
 
-/// The component the build produced (`CUSTOMER_TOKEN_WASM` at build time), unless the
-/// `CUSTOMER_TOKEN_WASM` environment variable names another file at run time.
 /// The hello-world wasi:http component built with the host (`examples/hello`), the
-/// benchmark's baseline.
+/// benchmark's baseline. Any plain wasi:http component runs on [`Runtime`] and
+/// [`Server`](crate::server::Server) as the product does: the linker offers the product's own
+/// imports too, and a component that does not use them is not bothered by them.
 pub fn hello_wasm_path() -> PathBuf {
     PathBuf::from(env!("HELLO_WASI_HTTP_WASM"))
 }
 
+/// The component the build produced (`CUSTOMER_TOKEN_WASM` at build time), unless the
+/// `CUSTOMER_TOKEN_WASM` environment variable names another file at run time.
 pub fn default_wasm_path() -> PathBuf {
     match std::env::var_os("CUSTOMER_TOKEN_WASM") {
         Some(path) if !path.is_empty() => PathBuf::from(path),

@@ -10,7 +10,8 @@
 //! - `increment(bucket, key, delta: u64) -> u64` keeps the counter as UTF-8 decimal text; an
 //!   absent key counts as 0. A value that is not UTF-8 or not a `u64` in decimal (no sign, no
 //!   spaces) is `other(<the Rust parse error>)`, and an overflow is
-//!   `other("overflow incrementing value")`, with the messages wasmtime gives.
+//!   `other("overflow incrementing value")`, with the messages wasmtime gives. On a backend with
+//!   counters of its own (Redis, the SQLite file) it is that backend's `increment`.
 //! - `list-keys` answers `other(...)`: the [`Backend`] cannot list keys (the adapter never asks).
 //! - `wasi:config/store.get(key)` reads the [`SecretMap`] (what `-Sconfig-var=key=value` sets);
 //!   an unknown key is `Ok(None)`. `get-all` returns every pair.
@@ -174,6 +175,10 @@ impl atomics::Host for WasiHost<'_> {
         key: String,
         delta: u64,
     ) -> Result<u64, KvError> {
+        if self.backend.has_native_counters() {
+            // wasmCloud's Redis (and NATS) stores count natively too.
+            return Ok(self.backend.increment(&key, delta)?);
+        }
         let mut result = None;
         self.backend.update(&key, &mut |current| {
             let value = match current {

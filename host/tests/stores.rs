@@ -1,10 +1,14 @@
-//! Two real `customer-token-host` processes on one real Redis (`--store redis://...`): one
-//! customer per email whichever host a login reaches, tokens and nonces shared, and a Redis
-//! restart in the middle that fails requests with a JSON 500 and a log line, then heals, with
-//! nothing duplicated.
+//! The real `customer-token-host` binary on each of its persistent stores:
 //!
-//! Each test starts its own `redis-server` (skipped with a printed reason where none is installed,
-//! unless `CI` is set: `.ci/run` installs it).
+//! - the embedded stores (`--store sqlite`, the default, and `redb`): what a response said was
+//!   written survives a kill -9 of the host and a restart, and a data directory of an earlier
+//!   version (redb only) keeps being used;
+//! - two host processes on one real Redis (`--store redis://...`): one customer per email
+//!   whichever host a login reaches, tokens and nonces shared, and a Redis restart in the middle
+//!   that fails requests with a JSON 500 and a log line, then heals, with nothing duplicated.
+//!
+//! Each Redis test starts its own `redis-server` (skipped with a printed reason where none is
+//! installed, unless `CI` is set: `.ci/run` installs it).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
@@ -32,28 +36,31 @@ fn credentials() -> Credentials {
     }
 }
 
-/// A host process on `store`, and every stderr line it printed.
+/// A host process, and every stderr line it printed.
 struct Host {
     child: Child,
     addr: String,
     lines: Arc<Mutex<Vec<String>>>,
-    _data: TempDir,
+    _data: Option<TempDir>,
 }
 
 impl Host {
+    /// A host on `store` (a Redis URL) with a data directory of its own.
     fn start(store: &str, label: &str) -> Self {
         let data = TempDir::new(label);
+        let mut host = Host::start_in(data.path(), &["--store", store]);
+        host._data = Some(data);
+        host
+    }
+
+    /// A host with `data` as its data directory and `extra` arguments.
+    fn start_in(data: &std::path::Path, extra: &[&str]) -> Self {
         let credentials = credentials();
         let mut child = Command::new(BIN)
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--store",
-                store,
-                "--data",
-            ])
-            .arg(data.path())
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .arg("--data")
+            .arg(data)
             .env("OAUTH_CONSUMER_KEY", &credentials.consumer_key)
             .env("OAUTH_CONSUMER_SECRET", &credentials.consumer_secret)
             .env("OAUTH_ACCESS_TOKEN", &credentials.token)
@@ -95,8 +102,14 @@ impl Host {
             child,
             addr,
             lines,
-            _data: data,
+            _data: None,
         }
+    }
+
+    /// SIGKILL, as a crash or an OOM killer ends a process: no shutdown code runs.
+    fn kill_9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     fn log(&self) -> String {
@@ -338,6 +351,122 @@ fn without_redis_reachable_the_host_refuses_to_start_with_a_clear_message() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains(&format!("cannot reach Redis at redis://127.0.0.1:{port}")),
+        "{stderr}"
+    );
+}
+
+/// What the host answered before it was killed is there after the restart: the customer (one
+/// record, found again), and the nonce it accepted (a replay is refused).
+fn a_kill_9_loses_nothing_that_was_answered(store: &str) {
+    let data = TempDir::new(&format!("kill-9-{store}"));
+    let runtime = tokio();
+    let (uid, replay) = runtime.block_on(async {
+        let host = Host::start_in(data.path(), &["--store", store]);
+        let (request, _) = signed_login("crash@example.com");
+        let replay = request.clone();
+        let (status, body) = host.send(request).await;
+        assert_eq!(status, 200, "{body}");
+        // Killed right after the answer: nothing may be waiting in a buffer.
+        host.kill_9();
+        (uid_of(&token_of(&body)), replay)
+    });
+    runtime.block_on(async {
+        let host = Host::start_in(data.path(), &["--store", store]);
+        let (status, body) = host.send(replay).await;
+        assert_eq!(status, 403, "{store}: {body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["oauth_problem"],
+            "nonce_used"
+        );
+        let (request, _) = signed_login("crash@example.com");
+        let (status, body) = host.send(request).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            uid_of(&token_of(&body)),
+            uid,
+            "{store}: the customer survived"
+        );
+        let (request, _) = signed_login("after-crash@example.com");
+        let (_, body) = host.send(request).await;
+        assert_eq!(
+            uid_of(&token_of(&body)),
+            uid + 1,
+            "{store}: no id was lost or reused"
+        );
+    });
+}
+
+#[test]
+fn a_kill_9_of_the_host_on_sqlite_loses_nothing_that_was_answered() {
+    a_kill_9_loses_nothing_that_was_answered("sqlite");
+}
+
+#[test]
+fn a_kill_9_of_the_host_on_redb_loses_nothing_that_was_answered() {
+    a_kill_9_loses_nothing_that_was_answered("redb");
+}
+
+#[test]
+fn sqlite_is_the_default_and_a_data_directory_of_redb_keeps_its_customers() {
+    let runtime = tokio();
+    let login = |host: &Host, email: &str| {
+        let (request, _) = signed_login(email);
+        let (status, body) = runtime.block_on(host.send(request));
+        assert_eq!(status, 200, "{body}");
+        uid_of(&token_of(&body))
+    };
+    // A fresh directory gets the SQLite file.
+    let fresh = TempDir::new("default-store");
+    let host = Host::start_in(fresh.path(), &[]);
+    login(&host, "first@example.com");
+    assert!(fresh.path().join("sqlite_key_value.db").is_file());
+    assert!(!fresh.path().join("customer-store.redb").exists());
+    drop(host);
+
+    // A directory an earlier version filled (redb) stays on redb, and says so.
+    let earlier = TempDir::new("earlier-store");
+    let host = Host::start_in(earlier.path(), &["--store", "redb"]);
+    let first = login(&host, "kept@example.com");
+    drop(host);
+    let host = Host::start_in(earlier.path(), &[]);
+    assert_eq!(login(&host, "kept@example.com"), first);
+    assert!(
+        host.log()
+            .contains("holds a redb store of an earlier version"),
+        "{}",
+        host.log()
+    );
+    assert!(!earlier.path().join("sqlite_key_value.db").exists());
+}
+
+#[test]
+fn an_unknown_store_is_refused_naming_the_choices() {
+    let data = TempDir::new("unknown-store");
+    let output = Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--store",
+            "postgres://x",
+            "--data",
+        ])
+        .arg(data.path())
+        .env("OAUTH_CONSUMER_KEY", "ck")
+        .env("OAUTH_CONSUMER_SECRET", "cs")
+        .env("OAUTH_ACCESS_TOKEN", "at")
+        .env("OAUTH_ACCESS_TOKEN_SECRET", "ats")
+        .env(
+            "CUSTOMER_TOKEN_SECRET",
+            "redis-test-token-secret-0123456789abcdef",
+        )
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("use sqlite, redb, memory or redis://HOST:PORT[/DB]"),
         "{stderr}"
     );
 }
