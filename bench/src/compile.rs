@@ -1,6 +1,6 @@
 //! Section: compiling each component (a fresh engine, no cache) and instantiating it from its
 //! pre-instantiated form (`InstancePre::instantiate_async` into a fresh store), the per-request
-//! fixed cost.
+//! fixed cost. These are wasmtime's own steps, below the host's API (see `wasm.rs`).
 
 use crate::stats::{Summary, Table, duration_ratio, fmt_duration};
 use crate::wasm;
@@ -29,9 +29,7 @@ pub async fn run(
     let mut compile = Vec::new();
     for _ in 0..compile_runs {
         let started = Instant::now();
-        let fresh = Engine::new(&wasm::config(true))
-            .or_else(|_| Engine::new(&wasm::config(false)))
-            .map_err(anyhow::Error::from)?;
+        let fresh = wasm::engine()?;
         let made = Instant::now();
         let component = Component::new(&fresh, bytes)
             .map_err(anyhow::Error::from)
@@ -44,13 +42,12 @@ pub async fn run(
 
     let component = Component::new(engine, bytes).map_err(anyhow::Error::from)?;
     let pre = wasm::instance_pre(engine, &component)?;
-    let imports = wasm::Imports::none();
     let mut store_new = Vec::new();
     let mut instantiate = Vec::new();
     let mut drop_store = Vec::new();
     for i in 0..instantiations + instantiations / 10 {
         let started = Instant::now();
-        let mut store = wasm::new_store(engine, &imports);
+        let mut store = wasm::new_store(engine);
         let made = Instant::now();
         let instance = pre
             .instantiate_async(&mut store)
@@ -81,7 +78,7 @@ pub async fn run(
 pub fn report(measured: &[Measured], compile_runs: usize, instantiations: usize) {
     println!("## Compilation and instantiation\n");
     println!(
-        "Compile: `Engine::new` (the host's pooling configuration) then `Component::new` from the bytes, no cache, median of {compile_runs} runs (Cranelift's parallel compilation uses every core). Instantiate: `InstancePre::instantiate_async` into a fresh store, {instantiations} times after warm-up; \"store drop\" returns the instance's slots to the pool.\n"
+        "Compile: `Engine::new` (the host's pooling configuration) then `Component::new` from the bytes, no cache, median of {compile_runs} runs (Cranelift's parallel compilation uses every core). Instantiate: `InstancePre::instantiate_async` into a fresh store of an engine configured as the host's (the product's `customer-store` and `secrets` imports linked as trapping host functions; none is called), {instantiations} times after warm-up; \"store drop\" returns the instance's slots to the pool.\n"
     );
     let mut table = Table::new(&[
         "component",

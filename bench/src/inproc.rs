@@ -3,12 +3,11 @@
 
 use crate::fixture::{self, Expect, Nonces};
 use crate::stats::{Summary, Table, duration_ratio, fmt_duration};
-use crate::wasm::{self, ProxyRuntime};
 use anyhow::{Context as _, Result};
 use bytes::Bytes;
 use customer_token::memory::{MemorySecrets, MemoryStore};
 use customer_token::service::Ports;
-use customer_token_host::{MemoryBackend, Runtime};
+use customer_token_host::{Backend, Flavor, MemoryBackend, Runtime};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -113,6 +112,38 @@ where
     Summary::of(&samples).context("no iterations")
 }
 
+/// Hello-world under the host's `Runtime`, as the product runs (always bare: it imports nothing
+/// an adapter could provide).
+pub fn hello_runtime() -> Result<Runtime> {
+    Runtime::builder()
+        .wasm(customer_token_host::runtime::hello_wasm_path())
+        .flavor(Flavor::Bare)
+        .build()
+        .context("loading hello-world")
+}
+
+/// The product on `backend`, with the [`EXISTING_CUSTOMERS`] created, and a token for the last.
+pub async fn product_runtime(
+    backend: Arc<dyn Backend>,
+    nonces: &Nonces,
+) -> Result<(Runtime, String)> {
+    let runtime = Runtime::builder()
+        .backend(backend)
+        .secrets(fixture::secret_map())
+        .build()?;
+    let mut token = String::new();
+    for i in 0..EXISTING_CUSTOMERS {
+        token = exchange_wasm(
+            &runtime,
+            &fixture::existing_email(i),
+            fixture::IN_PROCESS_URL,
+            nonces,
+        )
+        .await?;
+    }
+    Ok((runtime, token))
+}
+
 /// An exchange through the product runtime, returning the token.
 pub async fn exchange_wasm(
     runtime: &Runtime,
@@ -131,21 +162,14 @@ pub async fn exchange_wasm(
 }
 
 pub async fn run_wasm(
-    hello: &ProxyRuntime,
+    hello: &Runtime,
     ops: &[Op],
     warmup: usize,
     iterations: usize,
     nonces: &Nonces,
 ) -> Result<WasmResults> {
     let url = fixture::IN_PROCESS_URL;
-    let runtime = Runtime::builder()
-        .backend(Arc::new(MemoryBackend::new()))
-        .secrets(fixture::secret_map())
-        .build()?;
-    let mut token = String::new();
-    for i in 0..EXISTING_CUSTOMERS {
-        token = exchange_wasm(&runtime, &fixture::existing_email(i), url, nonces).await?;
-    }
+    let (runtime, token) = product_runtime(Arc::new(MemoryBackend::new()), nonces).await?;
 
     let mut results = WasmResults::default();
     let hello_body = fixture::graphql_body("{ hello }");
@@ -326,31 +350,15 @@ pub fn report_native(native: &[(Op, Summary)], wasm: &WasmResults, iterations: u
     table.print();
 }
 
-/// `--only profile`: the exchange for an existing customer through the bench's own engine (the
-/// host's configuration; with `--perfmap`, JIT code named for `perf`), for profilers.
+/// `--only profile`: only the exchange for an existing customer through the host's `Runtime`
+/// (in-memory store), a loop for profilers with nothing else in it.
 pub async fn run_profile_loop(
-    engine: &wasmtime::Engine,
     warmup: usize,
     iterations: usize,
     nonces: &Nonces,
 ) -> Result<Summary> {
     let url = fixture::IN_PROCESS_URL;
-    let imports = wasm::Imports {
-        backend: Arc::new(MemoryBackend::new()),
-        secrets: Arc::new(fixture::secret_map()),
-    };
-    let runtime = ProxyRuntime::load(engine, &customer_token_host::default_wasm_path(), imports)?;
-    let mut token = String::new();
-    for i in 0..EXISTING_CUSTOMERS {
-        let request = fixture::http_request(
-            url,
-            fixture::graphql_body(&fixture::exchange_query(&fixture::existing_email(i))),
-            Some(&fixture::sign(url, nonces)?),
-        )?;
-        let response = runtime.handle(request).await?;
-        let json = fixture::check(Expect::Token, response.status().as_u16(), response.body())?;
-        token = fixture::token_of(&json)?;
-    }
+    let (runtime, token) = product_runtime(Arc::new(MemoryBackend::new()), nonces).await?;
     let workload = Workload {
         op: Op::ExchangeExisting,
         token,

@@ -3,6 +3,7 @@
 //! markdown tables. No timing is asserted anywhere; a wrong *answer* aborts the run.
 
 mod compile;
+mod cpu;
 mod fixture;
 mod inproc;
 mod pathological;
@@ -31,8 +32,7 @@ enum Section {
     Sizes,
     /// 64 KiB worst-case documents.
     Pathological,
-    /// Not run by default: the exchange (existing customer) through the bench's own engine, for
-    /// profilers (see `--perfmap`).
+    /// Not run by default: only the exchange (existing customer), for profilers.
     Profile,
 }
 
@@ -70,13 +70,6 @@ struct Args {
     /// Only these sections (comma-separated); default: all but `profile`.
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Section>,
-    /// Name the JIT-compiled wasm functions of the bench's own engine (hello-world, compile,
-    /// profile) in /tmp/perf-<pid>.map for `perf report`.
-    #[arg(long)]
-    perfmap: bool,
-    /// Experiment, bench engine only: initialise funcref tables eagerly at instantiation.
-    #[arg(long)]
-    eager_tables: bool,
     /// Write the pathological documents (JSON bodies) to this directory and exit.
     #[arg(long)]
     dump_documents: Option<PathBuf>,
@@ -109,17 +102,26 @@ fn main() -> Result<()> {
     }
     // The sequential sections run on one thread, so that a request's spawned instance task runs
     // on the thread that awaits it: what they time is the work, not whether an idle worker
-    // thread happened to be parked. The throughput section runs on a multi-threaded runtime
-    // with a worker per core, as a server would.
+    // thread happened to be parked. The throughput section's clients run there too, and its
+    // server on a multi-threaded runtime with a worker per core, as a server would, whose
+    // threads register to have their CPU time counted.
     let sequential = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting tokio")?;
+    let cpu = Arc::new(cpu::ThreadCpu::default());
+    let (started, stopped) = (cpu.clone(), cpu.clone());
     let server = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_start(move || started.enter())
+        .on_thread_stop(move || stopped.leave())
         .build()
         .context("starting tokio")?;
-    sequential.block_on(run(args, server.handle().clone()))
+    let server = throughput::ServerSide {
+        handle: server.handle().clone(),
+        cpu,
+    };
+    sequential.block_on(run(args, server))
 }
 
 fn read_trimmed(path: &str) -> Option<String> {
@@ -194,12 +196,6 @@ fn print_header(args: &Args, pooling: bool) {
         args.instantiations,
         args.pathological_runs
     );
-    if args.eager_tables || args.perfmap {
-        println!(
-            "- experiments on the bench's own engine (hello-world, compile/instantiate, profile; not the host's): eager tables {}, perf map {}",
-            args.eager_tables, args.perfmap
-        );
-    }
     println!(
         "- components: product {}; baseline {}\n",
         customer_token_host::default_wasm_path().display(),
@@ -207,14 +203,12 @@ fn print_header(args: &Args, pooling: bool) {
     );
 }
 
-async fn run(args: Args, server: tokio::runtime::Handle) -> Result<()> {
+async fn run(args: Args, server: throughput::ServerSide) -> Result<()> {
     let started = Instant::now();
     let hello_path = customer_token_host::runtime::hello_wasm_path();
     let product_path = customer_token_host::default_wasm_path();
-    wasm::PERFMAP.store(args.perfmap, std::sync::atomic::Ordering::Relaxed);
-    wasm::EAGER_TABLES.store(args.eager_tables, std::sync::atomic::Ordering::Relaxed);
-    let (engine, pooling) = wasm::engine()?;
-    let hello = wasm::ProxyRuntime::load(&engine, &hello_path, wasm::Imports::none())?;
+    let hello = inproc::hello_runtime()?;
+    let pooling = customer_token_host::runtime::uses_pooling_allocator().unwrap_or(false);
     let nonces = Arc::new(fixture::Nonces::new()?);
     print_header(&args, pooling);
 
@@ -223,8 +217,7 @@ async fn run(args: Args, server: tokio::runtime::Handle) -> Result<()> {
         let section = Instant::now();
         wasm_results =
             inproc::run_wasm(&hello, &args.ops(), args.warmup, args.iterations, &nonces).await?;
-        let pooling_used = customer_token_host::runtime::uses_pooling_allocator().unwrap_or(false);
-        inproc::report_wasm(&wasm_results, args.warmup, args.iterations, pooling_used);
+        inproc::report_wasm(&wasm_results, args.warmup, args.iterations, pooling);
         eprintln!(
             "customer-token-bench: in-process section took {:.1?}",
             section.elapsed()
@@ -246,11 +239,8 @@ async fn run(args: Args, server: tokio::runtime::Handle) -> Result<()> {
             duration: Duration::from_secs_f64(args.duration.max(0.1)),
             max_requests: args.max_requests.max(1),
         };
-        let (hello, nonces, spawned) = (hello.clone(), nonces.clone(), settings.clone());
-        let outcomes = server
-            .spawn(async move { throughput::run(&hello, &spawned, &nonces).await })
-            .await??;
-        throughput::report(&outcomes, &settings);
+        let results = throughput::run(&hello, &settings, &nonces, &server).await?;
+        throughput::report(&results, &settings);
         eprintln!(
             "customer-token-bench: throughput section took {:.1?}",
             section.elapsed()
@@ -258,6 +248,7 @@ async fn run(args: Args, server: tokio::runtime::Handle) -> Result<()> {
     }
     if args.wants(Section::Compile) {
         let section = Instant::now();
+        let engine = wasm::engine()?;
         let mut measured = Vec::new();
         for (label, path) in [
             ("hello-world", &hello_path),
@@ -326,29 +317,17 @@ async fn run(args: Args, server: tokio::runtime::Handle) -> Result<()> {
         );
     }
     if args.wants(Section::Profile) {
-        let summary =
-            inproc::run_profile_loop(&engine, args.warmup, args.iterations, &nonces).await?;
+        let s = inproc::run_profile_loop(args.warmup, args.iterations, &nonces).await?;
         println!(
-            "## Profile loop: exchange for an existing customer through the bench's own engine\n"
+            "## Profile loop: exchange for an existing customer through the host's `Runtime`\n"
         );
-        let mut table = stats::Table::new(&["runtime", ">median", ">p99", ">mean"]);
-        let rows = [
-            ("bench engine (host configuration)", Some(summary)),
-            (
-                "host `Runtime` (in-process section)",
-                wasm_results.op(inproc::Op::ExchangeExisting),
-            ),
-        ];
-        for (label, summary) in rows {
-            if let Some(s) = summary {
-                table.row(vec![
-                    label.to_owned(),
-                    stats::fmt_duration(s.median),
-                    stats::fmt_duration(s.p99),
-                    stats::fmt_duration(s.mean),
-                ]);
-            }
-        }
+        let mut table = stats::Table::new(&["request", ">median", ">p99", ">mean"]);
+        table.row(vec![
+            inproc::Op::ExchangeExisting.label().to_owned(),
+            stats::fmt_duration(s.median),
+            stats::fmt_duration(s.p99),
+            stats::fmt_duration(s.mean),
+        ]);
         table.print();
     }
     println!(

@@ -1,29 +1,39 @@
-//! Section: requests per second over loopback HTTP/1 (127.0.0.1 only), hello-world against the
-//! exchange for existing customers with the persistent redb store, N keep-alive clients.
+//! Section: requests per second over loopback HTTP/1 (127.0.0.1 only) and the server's CPU
+//! time per request, hello-world against the exchange for existing customers on each store,
+//! N keep-alive clients. Both components are served by the host's `Server` on the server's own
+//! tokio runtime; the clients run on the calling (single-threaded) runtime, so that the server
+//! runtime's threads do only the server's work.
 
+use crate::cpu::{TICKS_PER_SECOND, ThreadCpu};
 use crate::fixture::{self, Expect, Nonces};
 use crate::inproc::EXISTING_CUSTOMERS;
 use crate::stats::{Summary, Table, fmt_duration, fmt_ratio};
-use crate::wasm::{self, ProxyRuntime};
-use anyhow::{Context as _, Result, anyhow};
+use anyhow::{Result, anyhow};
 use bytes::Bytes;
 use customer_token_host::server::Server;
-use customer_token_host::{Backend, MemoryBackend, RedbBackend, Runtime};
+use customer_token_host::testutil::{RedisServer, TempDir};
+use customer_token_host::{
+    Backend, MemoryBackend, RedbBackend, RedisBackend, Runtime, SqliteBackend,
+};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
-#[derive(Clone)]
 pub struct Settings {
     pub clients: usize,
     pub duration: Duration,
     pub max_requests: u64,
+}
+
+/// The tokio runtime the server runs on, and its threads' CPU time.
+pub struct ServerSide {
+    pub handle: tokio::runtime::Handle,
+    pub cpu: Arc<ThreadCpu>,
 }
 
 pub struct Outcome {
@@ -32,33 +42,25 @@ pub struct Outcome {
     pub failures: u64,
     pub elapsed: Duration,
     pub latency: Option<Summary>,
+    /// CPU ticks of the server runtime's threads while the clients ran.
+    pub server_ticks: u64,
 }
 
 impl Outcome {
     pub fn per_second(&self) -> f64 {
         self.requests as f64 / self.elapsed.as_secs_f64()
     }
-}
 
-/// A temporary directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Result<TempDir> {
-        let dir = std::env::temp_dir().join(format!(
-            "customer-token-bench-{}-{}",
-            std::process::id(),
-            fixture::now()
-        ));
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        Ok(TempDir(dir))
+    /// Server CPU time per request, in µs.
+    pub fn server_cpu_us(&self) -> f64 {
+        self.server_ticks as f64 * 1e6 / TICKS_PER_SECOND as f64 / self.requests.max(1) as f64
     }
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// The rows, and a note for each store left out.
+pub struct Results {
+    pub outcomes: Vec<Outcome>,
+    pub skipped: Vec<String>,
 }
 
 /// What one client sends: hello-world, or a freshly signed exchange for an existing customer.
@@ -141,14 +143,17 @@ async fn client(
     Ok(result)
 }
 
+/// Runs the clients against `addr`, counting `server_cpu`'s ticks meanwhile.
 async fn drive(
     label: &str,
     kind: Kind,
     addr: SocketAddr,
     settings: &Settings,
     nonces: &Arc<Nonces>,
+    server_cpu: &ThreadCpu,
 ) -> Result<Outcome> {
     let issued = Arc::new(AtomicU64::new(0));
+    let ticks_before = server_cpu.ticks();
     let started = Instant::now();
     let deadline = started + settings.duration;
     let mut clients = tokio::task::JoinSet::new();
@@ -172,6 +177,7 @@ async fn drive(
         first_failure = first_failure.or(result.first_failure);
     }
     let elapsed = started.elapsed();
+    let server_ticks = server_cpu.ticks() - ticks_before;
     if let Some(failure) = first_failure {
         eprintln!(
             "customer-token-bench: {label}: {failures} unexpected responses, first: {failure}"
@@ -183,77 +189,81 @@ async fn drive(
         failures,
         elapsed,
         latency: Summary::of(&latencies),
+        server_ticks,
     })
 }
 
 pub async fn run(
-    hello: &ProxyRuntime,
+    hello: &Runtime,
     settings: &Settings,
     nonces: &Arc<Nonces>,
-) -> Result<Vec<Outcome>> {
-    // Hello-world, served as the host serves.
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let hello_addr = listener.local_addr()?;
-    let (stop_hello, stopped) = tokio::sync::oneshot::channel();
-    let hello_server = tokio::spawn(wasm::serve_hello(listener, hello.clone(), stopped));
-    let hello_outcome = drive("hello-world", Kind::Hello, hello_addr, settings, nonces).await;
-    let _ = stop_hello.send(());
-    hello_server.await??;
+    server: &ServerSide,
+) -> Result<Results> {
+    let mut outcomes =
+        vec![serve("hello-world", Kind::Hello, hello, settings, nonces, server).await?];
+    let mut skipped = Vec::new();
+    let mut exchange = async |store: &str, backend: Arc<dyn Backend>| -> Result<()> {
+        let (runtime, _) = crate::inproc::product_runtime(backend, nonces).await?;
+        let label = format!("exchange, existing customer ({store})");
+        outcomes.push(serve(&label, Kind::Exchange, &runtime, settings, nonces, server).await?);
+        Ok(())
+    };
+    exchange("in-memory store", Arc::new(MemoryBackend::new())).await?;
 
-    // The product with the persistent store, behind the host's own server; then the same with
-    // the in-memory store, to separate what durable writes cost.
-    let dir = TempDir::new()?;
-    let redb = Arc::new(RedbBackend::open(&dir.0)?);
+    let redb_dir = TempDir::new("bench-redb");
+    let redb = Arc::new(RedbBackend::open(redb_dir.path())?);
     let db_path = redb.path().to_path_buf();
-    let redb_outcome =
-        drive_product("exchange, existing customer (redb)", redb, settings, nonces).await;
+    exchange("redb, temp dir", redb).await?;
     let db_bytes = std::fs::metadata(&db_path).map(|m| m.len()).unwrap_or(0);
     eprintln!("customer-token-bench: the redb file held {db_bytes} bytes after the run");
-    drop(dir);
-    let memory_outcome = drive_product(
-        "exchange, existing customer (in-memory store, for comparison)",
-        Arc::new(MemoryBackend::new()),
-        settings,
-        nonces,
-    )
-    .await;
-    Ok(vec![hello_outcome?, redb_outcome?, memory_outcome?])
+
+    let sqlite_dir = TempDir::new("bench-sqlite");
+    let sqlite = Arc::new(SqliteBackend::open(sqlite_dir.path())?);
+    exchange("SQLite, temp dir", sqlite).await?;
+
+    match RedisServer::start_or_skip("bench-redis") {
+        Some(redis) => {
+            let backend = Arc::new(RedisBackend::connect(&redis.url())?);
+            exchange("Redis, own redis-server", backend).await?;
+        }
+        None => skipped.push("Redis: skipped, redis-server is not installed.".to_owned()),
+    }
+    Ok(Results { outcomes, skipped })
 }
 
-async fn drive_product(
+/// Serves `runtime` with the host's `Server` on the server runtime while the clients run here.
+async fn serve(
     label: &str,
-    backend: Arc<dyn Backend>,
+    kind: Kind,
+    runtime: &Runtime,
     settings: &Settings,
     nonces: &Arc<Nonces>,
+    server: &ServerSide,
 ) -> Result<Outcome> {
-    let runtime = Runtime::builder()
-        .backend(backend)
-        .secrets(fixture::secret_map())
-        .build()?;
-    let server = Server::bind("127.0.0.1:0", runtime.clone())
-        .await?
+    // Bound from the server runtime, so that its reactor, not this one, drives the sockets.
+    let bound = server
+        .handle
+        .spawn(Server::bind("127.0.0.1:0", runtime.clone()))
+        .await??
         .log_requests(false);
-    let addr = server.local_addr()?;
-    let url = format!("http://{addr}/graphql");
-    for i in 0..EXISTING_CUSTOMERS {
-        crate::inproc::exchange_wasm(&runtime, &fixture::existing_email(i), &url, nonces).await?;
-    }
+    let addr = bound.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(server.run_until(async {
+    let serving = server.handle.spawn(bound.run_until(async {
         let _ = stopped.await;
     }));
-    let outcome = drive(label, Kind::Exchange, addr, settings, nonces).await;
+    let outcome = drive(label, kind, addr, settings, nonces, &server.cpu).await;
     let _ = stop.send(());
-    server.await??;
+    serving.await??;
     outcome
 }
 
-pub fn report(outcomes: &[Outcome], settings: &Settings) {
+/// Ticks below which a row's CPU time is too coarse to trust (each tick is 10 ms).
+const FEW_TICKS: u64 = 100;
+
+pub fn report(results: &Results, settings: &Settings) {
+    println!("## Throughput over loopback HTTP/1 (127.0.0.1, keep-alive, the host's `Server`)\n");
     println!(
-        "## Throughput over loopback HTTP/1 (127.0.0.1, keep-alive, persistent redb store in a temp dir)\n"
-    );
-    println!(
-        "{} concurrent clients, each request freshly signed with a unique nonce (exchange); each row runs for {:.0} s or {} requests, whichever comes first. Clients and server share the machine's cores.\n",
+        "{} concurrent clients, each request freshly signed with a unique nonce (exchange); each row runs for {:.0} s or {} requests, whichever comes first. The clients run on one thread, the server on a tokio runtime of its own, and they share the machine's cores, so requests/s depends on the clients' CPU time as well as the server's. \"Server CPU/request\" is the user + system time of the server runtime's threads (`/proc/self/task/<tid>/stat`, in ticks of 1/{TICKS_PER_SECOND} s) over the row, divided by its requests: it does not count the clients, nor redis-server's own CPU in the Redis row.\n",
         settings.clients,
         settings.duration.as_secs_f64(),
         settings.max_requests
@@ -266,21 +276,44 @@ pub fn report(outcomes: &[Outcome], settings: &Settings) {
         ">× hello",
         ">median latency",
         ">p99 latency",
+        ">server CPU/request",
+        ">CPU × hello",
+        ">CPU ticks",
     ]);
-    let hello = outcomes.first().map(Outcome::per_second);
-    for outcome in outcomes {
-        let dash = || "–".to_owned();
+    let hello = results.outcomes.first();
+    let dash = || "–".to_owned();
+    for outcome in &results.outcomes {
         table.row(vec![
             outcome.label.clone(),
             outcome.requests.to_string(),
             outcome.failures.to_string(),
             format!("{:.0}", outcome.per_second()),
-            hello.map_or_else(dash, |h| fmt_ratio(outcome.per_second(), h)),
+            hello.map_or_else(dash, |h| fmt_ratio(outcome.per_second(), h.per_second())),
             outcome
                 .latency
                 .map_or_else(dash, |l| fmt_duration(l.median)),
             outcome.latency.map_or_else(dash, |l| fmt_duration(l.p99)),
+            format!("{:.1} µs", outcome.server_cpu_us()),
+            hello.map_or_else(dash, |h| {
+                fmt_ratio(outcome.server_cpu_us(), h.server_cpu_us())
+            }),
+            outcome.server_ticks.to_string(),
         ]);
     }
     table.print();
+    let few: Vec<&str> = results
+        .outcomes
+        .iter()
+        .filter(|outcome| outcome.server_ticks < FEW_TICKS)
+        .map(|outcome| outcome.label.as_str())
+        .collect();
+    if !few.is_empty() {
+        println!(
+            "Warning: fewer than {FEW_TICKS} server CPU ticks measured for {}: at whole ticks per thread, their CPU per request is rough (raise `--duration` or `--max-requests`).\n",
+            few.join("; ")
+        );
+    }
+    for note in &results.skipped {
+        println!("{note}\n");
+    }
 }
