@@ -5,14 +5,23 @@
 //! (spinframework/spin `crates/key-value-spin`). So the file of a `--data` directory and Spin's
 //! `.spin/sqlite_key_value.db` hold the same customers, and either program can open the other's.
 //!
-//! Durability: the WAL journal with `synchronous = FULL`, so a write that returned is on disk
-//! (it survives a kill -9 and a power cut); a busy timeout lets a second process (a Spin on the
-//! same file) wait for the lock rather than fail.
+//! Durability: the WAL journal with `synchronous = FULL`, and no call returns before what it
+//! wrote or read is committed, so a write that returned is on disk (it survives a kill -9 and a
+//! power cut). A busy timeout lets a second process (a Spin on the same file) wait for the lock
+//! rather than fail.
+//!
+//! Group commit: the fsync of a commit costs far more than the statements before it, so calls
+//! made while a commit is under way run in the next transaction, and one commit (by a thread of
+//! the backend's own) makes all of them durable before any of them returns. One caller alone
+//! waits for its own commit, as before; concurrent callers share theirs. A failed commit fails
+//! every call of its transaction (their writes are rolled back), so no caller is told of a write
+//! that is not there.
 
 use super::{Backend, BackendError, UpdateFn};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 /// The database file's name inside the data directory (Spin's own name for it).
@@ -27,12 +36,38 @@ const UPSERT: &str = "INSERT INTO spin_key_value (store, key, value) VALUES (?1,
                       ON CONFLICT(store, key) DO UPDATE SET value = excluded.value";
 const DELETE: &str = "DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2";
 
-/// Key-value storage in `<dir>/sqlite_key_value.db`. One connection, behind a mutex: SQLite
-/// serializes writers anyway, and reads are far cheaper than the commits they queue behind.
+/// Key-value storage in `<dir>/sqlite_key_value.db`, on one connection: SQLite serializes
+/// writers anyway, and every statement is far cheaper than the commit it waits for.
 pub struct SqliteBackend {
-    connection: Mutex<Connection>,
+    shared: Arc<Shared>,
+    committer: Option<std::thread::JoinHandle<()>>,
     path: PathBuf,
 }
+
+/// The connection and the group-commit state, behind one mutex.
+struct Shared {
+    state: Mutex<State>,
+    /// Signalled when a transaction has calls waiting (for the committer) and when a commit has
+    /// ended (for the waiting calls).
+    changed: Condvar,
+}
+
+struct State {
+    connection: Connection,
+    /// Whether a transaction is open, holding calls that wait for its commit.
+    open: bool,
+    /// The number of the open (or next) transaction; every commit moves it on.
+    batch: u64,
+    /// The highest transaction number whose commit has ended, well or not.
+    finished: u64,
+    /// Recent transactions whose commit failed, with why.
+    failed: VecDeque<(u64, String)>,
+    stopping: bool,
+}
+
+/// How many failed commits are remembered for their waiting calls (each waiting call looks as
+/// soon as its commit ends, so only the last few matter).
+const FAILURES_KEPT: usize = 64;
 
 impl std::fmt::Debug for SqliteBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -89,8 +124,27 @@ impl SqliteBackend {
                  );",
             )
             .map_err(cannot)?;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                connection,
+                open: false,
+                batch: 1,
+                finished: 0,
+                failed: VecDeque::new(),
+                stopping: false,
+            }),
+            changed: Condvar::new(),
+        });
+        let committer = {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name("sqlite-commit".into())
+                .spawn(move || shared.commit_loop())
+                .map_err(|e| BackendError::Other(format!("cannot start the commit thread: {e}")))?
+        };
         Ok(SqliteBackend {
-            connection: Mutex::new(connection),
+            shared,
+            committer: Some(committer),
             path,
         })
     }
@@ -100,27 +154,94 @@ impl SqliteBackend {
         &self.path
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock leaves no half-done write: every write is one statement
-        // or one transaction, which SQLite rolls back if it was not committed.
-        self.connection
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    /// Runs `f` on the connection, inside the open transaction if `writes` (opening one if
+    /// needed), and returns once what it saw or wrote is committed.
+    fn call<R>(
+        &self,
+        writes: bool,
+        f: impl FnOnce(&Connection) -> Result<R, BackendError>,
+    ) -> Result<R, BackendError> {
+        let mut state = self.shared.lock();
+        if writes && !state.open {
+            // IMMEDIATE takes the write lock now, so that no other process writes between this
+            // transaction's reads and its writes.
+            state
+                .connection
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(failure)?;
+            state.open = true;
+        }
+        let result = f(&state.connection);
+        if !state.open {
+            // Nothing uncommitted was there to see.
+            return result;
+        }
+        let batch = state.batch;
+        self.shared.changed.notify_all();
+        while state.finished < batch {
+            state = self
+                .shared
+                .changed
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        if let Some((_, why)) = state.failed.iter().find(|(failed, _)| *failed == batch) {
+            return Err(BackendError::Other(format!(
+                "SQLite: the commit failed, nothing of this call was kept: {why}"
+            )));
+        }
+        result
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves nothing half-written that a commit would keep:
+        // statements are atomic, and a call that panicked before its write wrote nothing.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `f` inside one write transaction (taking the write lock up front, so that its read
-    /// is not overtaken by another process) and commits it if `f` succeeded.
-    fn write<R>(
-        &self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<R, BackendError>,
-    ) -> Result<R, BackendError> {
-        let mut connection = self.lock();
-        let transaction = connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(failure)?;
-        let result = f(&transaction)?;
-        transaction.commit().map_err(failure)?;
-        Ok(result)
+    /// Commits the open transaction whenever calls wait for it, until the backend is dropped.
+    fn commit_loop(&self) {
+        let mut state = self.lock();
+        loop {
+            while !state.open && !state.stopping {
+                state = self
+                    .changed
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            if !state.open {
+                return;
+            }
+            let batch = state.batch;
+            if let Err(error) = state.connection.execute_batch("COMMIT") {
+                let _ = state.connection.execute_batch("ROLLBACK");
+                state.failed.push_back((batch, error.to_string()));
+                if state.failed.len() > FAILURES_KEPT {
+                    state.failed.pop_front();
+                }
+            }
+            state.open = false;
+            state.finished = batch;
+            state.batch = batch + 1;
+            self.changed.notify_all();
+            // Let the calls that queued up during the commit run (and join the next
+            // transaction) before committing again.
+            drop(state);
+            std::thread::yield_now();
+            state = self.lock();
+        }
+    }
+}
+
+impl Drop for SqliteBackend {
+    fn drop(&mut self) {
+        self.shared.lock().stopping = true;
+        self.shared.changed.notify_all();
+        if let Some(committer) = self.committer.take() {
+            let _ = committer.join();
+        }
     }
 }
 
@@ -145,19 +266,21 @@ fn store(connection: &Connection, key: &str, value: &[u8]) -> Result<(), Backend
 
 impl Backend for SqliteBackend {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
-        read(&self.lock(), key)
+        self.call(false, |connection| read(connection, key))
     }
 
     fn set(&self, key: &str, value: &[u8]) -> Result<(), BackendError> {
-        store(&self.lock(), key, value)
+        self.call(true, |connection| store(connection, key, value))
     }
 
     fn delete(&self, key: &str) -> Result<(), BackendError> {
-        self.lock()
-            .prepare_cached(DELETE)
-            .and_then(|mut statement| statement.execute(params![STORE, key]))
-            .map(drop)
-            .map_err(failure)
+        self.call(true, |connection| {
+            connection
+                .prepare_cached(DELETE)
+                .and_then(|mut statement| statement.execute(params![STORE, key]))
+                .map(drop)
+                .map_err(failure)
+        })
     }
 
     fn increment(&self, key: &str, delta: u64) -> Result<u64, BackendError> {
@@ -167,8 +290,8 @@ impl Backend for SqliteBackend {
                 i64::MAX
             ))
         })?;
-        self.write(|transaction| {
-            let current = match read(transaction, key)? {
+        self.call(true, |connection| {
+            let current = match read(connection, key)? {
                 None => 0,
                 Some(bytes) => {
                     i64::from_le_bytes(<[u8; 8]>::try_from(bytes.as_slice()).map_err(|_| {
@@ -185,17 +308,17 @@ impl Backend for SqliteBackend {
             let next_unsigned = u64::try_from(next).map_err(|_| {
                 BackendError::Other(format!("the counter at {key:?} is negative ({next})"))
             })?;
-            store(transaction, key, &next.to_le_bytes())?;
+            store(connection, key, &next.to_le_bytes())?;
             Ok(next_unsigned)
         })
     }
 
     fn update(&self, key: &str, f: &mut UpdateFn<'_>) -> Result<(), BackendError> {
-        // An error from `f` returns before the commit; dropping the transaction rolls it back.
-        self.write(|transaction| {
-            let current = read(transaction, key)?;
+        // The read and the write run under the connection's lock, so nothing comes between.
+        self.call(true, |connection| {
+            let current = read(connection, key)?;
             if let Some(value) = f(current.as_deref())? {
-                store(transaction, key, &value)?;
+                store(connection, key, &value)?;
             }
             Ok(())
         })
