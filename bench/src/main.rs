@@ -4,6 +4,7 @@
 
 mod compile;
 mod cpu;
+mod external;
 mod fixture;
 mod inproc;
 mod pathological;
@@ -26,6 +27,8 @@ enum Section {
     Native,
     /// Requests/s over loopback HTTP.
     Throughput,
+    /// The same load on a Node.js graphql-js server and on a real Spin.
+    External,
     /// Compilation and instantiation.
     Compile,
     /// `.wasm` sizes.
@@ -232,17 +235,28 @@ async fn run(args: Args, server: throughput::ServerSide) -> Result<()> {
             section.elapsed()
         );
     }
+    let settings = throughput::Settings {
+        clients: args.clients.max(1),
+        duration: Duration::from_secs_f64(args.duration.max(0.1)),
+        max_requests: args.max_requests.max(1),
+    };
+    let mut throughput_results = None;
     if args.wants(Section::Throughput) {
         let section = Instant::now();
-        let settings = throughput::Settings {
-            clients: args.clients.max(1),
-            duration: Duration::from_secs_f64(args.duration.max(0.1)),
-            max_requests: args.max_requests.max(1),
-        };
         let results = throughput::run(&hello, &settings, &nonces, &server).await?;
         throughput::report(&results, &settings);
+        throughput_results = Some(results);
         eprintln!(
             "customer-token-bench: throughput section took {:.1?}",
+            section.elapsed()
+        );
+    }
+    if args.wants(Section::External) {
+        let section = Instant::now();
+        let results = external::run(&settings, &nonces).await?;
+        external::report(&results, throughput_results.as_ref());
+        eprintln!(
+            "customer-token-bench: external section took {:.1?}",
             section.elapsed()
         );
     }

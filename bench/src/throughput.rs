@@ -4,7 +4,7 @@
 //! tokio runtime; the clients run on the calling (single-threaded) runtime, so that the server
 //! runtime's threads do only the server's work.
 
-use crate::cpu::{TICKS_PER_SECOND, ThreadCpu};
+use crate::cpu::{TICKS_PER_SECOND, ThreadCpu, Ticks};
 use crate::fixture::{self, Expect, Nonces};
 use crate::inproc::EXISTING_CUSTOMERS;
 use crate::stats::{Summary, Table, fmt_duration, fmt_ratio};
@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 
+#[derive(Clone)]
 pub struct Settings {
     pub clients: usize,
     pub duration: Duration,
@@ -65,7 +66,7 @@ pub struct Results {
 
 /// What one client sends: hello-world, or a freshly signed exchange for an existing customer.
 #[derive(Clone, Copy)]
-enum Kind {
+pub(crate) enum Kind {
     Hello,
     Exchange,
 }
@@ -144,13 +145,13 @@ async fn client(
 }
 
 /// Runs the clients against `addr`, counting `server_cpu`'s ticks meanwhile.
-async fn drive(
+pub(crate) async fn drive(
     label: &str,
     kind: Kind,
     addr: SocketAddr,
     settings: &Settings,
     nonces: &Arc<Nonces>,
-    server_cpu: &ThreadCpu,
+    server_cpu: &dyn Ticks,
 ) -> Result<Outcome> {
     let issued = Arc::new(AtomicU64::new(0));
     let ticks_before = server_cpu.ticks();
@@ -251,7 +252,7 @@ async fn serve(
     let serving = server.handle.spawn(bound.run_until(async {
         let _ = stopped.await;
     }));
-    let outcome = drive(label, kind, addr, settings, nonces, &server.cpu).await;
+    let outcome = drive(label, kind, addr, settings, nonces, &*server.cpu).await;
     let _ = stop.send(());
     serving.await??;
     outcome
