@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 /// Prints the table for `files` (label, path); missing files are listed as such.
 pub fn report(files: &[(String, PathBuf)], hello_size: Option<u64>) {
-    println!("## `.wasm` sizes (release profile: opt-level 3, LTO, `strip = true`; dist/: opt-level \"z\" and wasm-opt -Oz)\n");
+    println!(
+        "## `.wasm` sizes (release profile: opt-level 3, LTO, `strip = true`; dist/: opt-level \"z\" and wasm-opt -Oz)\n"
+    );
     let mut table = Table::new(&["file", ">bytes", ">custom sections", ">× hello", "path"]);
     for (label, path) in files {
         let Ok(bytes) = std::fs::read(path) else {
