@@ -229,14 +229,31 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
 
 /// The store `--store` names, and how to say which it is. Without `--store`, the SQLite file in
 /// `--data`, unless the directory holds only the redb file of an earlier version, which stays in
-/// use so that no customer is left behind.
+/// use so that no customer is left behind; with both files there, the user must choose.
 fn open_store(args: &ServeArgs) -> Result<(Arc<dyn Backend>, String)> {
     let in_data = |name: &str| format!("{} ({name})", args.data.join(name).display());
+    let has_redb = args.data.join(redb_file()).is_file();
+    let has_sqlite = args.data.join(sqlite_file()).exists();
     let choice = match args.store.as_deref() {
-        Some(choice) => choice,
-        None if args.data.join(redb_file()).is_file()
-            && !args.data.join(sqlite_file()).exists() =>
-        {
+        None if has_redb && has_sqlite => bail!(
+            "{} holds both a redb store ({}) and a SQLite store ({}): say which to use with \
+             --store redb or --store sqlite (the other is left as it is)",
+            args.data.display(),
+            redb_file(),
+            sqlite_file()
+        ),
+        Some(choice) => {
+            if choice == "sqlite" && has_redb && !has_sqlite {
+                eprintln!(
+                    "customer-token-host: starting an empty SQLite store beside the redb store in \
+                     {}; its customers stay in {} (--store redb serves them)",
+                    args.data.display(),
+                    redb_file()
+                );
+            }
+            choice
+        }
+        None if has_redb => {
             eprintln!(
                 "customer-token-host: {} holds a redb store of an earlier version: using it \
                  (--store sqlite starts an empty SQLite store instead)",

@@ -470,3 +470,42 @@ fn an_unknown_store_is_refused_naming_the_choices() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_data_directory_with_both_stores_makes_the_user_choose() {
+    let runtime = tokio();
+    let data = TempDir::new("both-stores");
+    let host = Host::start_in(data.path(), &["--store", "redb"]);
+    let (request, _) = signed_login("in-redb@example.com");
+    assert_eq!(runtime.block_on(host.send(request)).0, 200);
+    drop(host);
+    let host = Host::start_in(data.path(), &["--store", "sqlite"]);
+    assert!(
+        host.log()
+            .contains("starting an empty SQLite store beside the redb store"),
+        "{}",
+        host.log()
+    );
+    drop(host);
+    let output = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(data.path())
+        .env("OAUTH_CONSUMER_KEY", "ck")
+        .env("OAUTH_CONSUMER_SECRET", "cs")
+        .env("OAUTH_ACCESS_TOKEN", "at")
+        .env("OAUTH_ACCESS_TOKEN_SECRET", "ats")
+        .env(
+            "CUSTOMER_TOKEN_SECRET",
+            "redis-test-token-secret-0123456789abcdef",
+        )
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("holds both a redb store")
+            && stderr.contains("--store redb or --store sqlite"),
+        "{stderr}"
+    );
+}

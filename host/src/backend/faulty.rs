@@ -148,8 +148,8 @@ impl Backend for FaultyBackend {
         self.around("update", key, None, || self.inner.update(key, f))
     }
 
-    fn has_native_counters(&self) -> bool {
-        self.inner.has_native_counters()
+    fn native_counters(&self) -> Option<super::CounterFormat> {
+        self.inner.native_counters()
     }
 }
 

@@ -64,12 +64,20 @@ pub trait Backend: Send + Sync + 'static {
     /// write. A backend that locks calls `f` once; an optimistic one (Redis) calls it again with
     /// the new value when the key changed before its write, so only the last call's answer counts.
     fn update(&self, key: &str, f: &mut UpdateFn<'_>) -> Result<(), BackendError>;
-    /// Whether the store has counters of its own that every host's `increment` uses as they are
-    /// (Redis: `INCRBY`, which Spin's Redis store calls too), rather than an encoding chosen by
-    /// the host (Spin's SQLite store: 8 bytes little-endian).
-    fn has_native_counters(&self) -> bool {
-        false
+    /// How the store keeps counters of its own, which every host's `increment` then uses as they
+    /// are, or `None` if it leaves the encoding to the host (as the in-memory and redb stores do).
+    fn native_counters(&self) -> Option<CounterFormat> {
+        None
     }
+}
+
+/// How a store with counters of its own encodes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CounterFormat {
+    /// Decimal text, as Redis's `INCRBY` keeps them (and so Spin's Redis store).
+    Decimal,
+    /// 8 bytes little-endian, as Spin's SQLite store keeps them.
+    LittleEndian64,
 }
 
 /// The read-modify-write step of [`Backend::update`].

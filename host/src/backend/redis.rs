@@ -11,7 +11,7 @@
 //! next call connects again. Every connection has read and write timeouts so that a hung server
 //! fails a call instead of holding a request past the host's execution limit.
 
-use super::{Backend, BackendError, UpdateFn};
+use super::{Backend, BackendError, CounterFormat, UpdateFn};
 use ::redis::{Client, Commands, Connection, RedisError, RedisResult};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -90,7 +90,14 @@ impl RedisBackend {
                 Ok(value)
             }
             Err(error) => {
-                if !broken(&error) {
+                if broken(&error) {
+                    // The others were most likely cut by the same cause (a Redis restart): let
+                    // the next calls connect afresh rather than fail one pooled connection each.
+                    self.idle
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .clear();
+                } else {
                     self.put_back(connection);
                 }
                 Err(self.failure(&error))
@@ -165,8 +172,8 @@ impl Backend for RedisBackend {
         refused.map_or(Ok(()), Err)
     }
 
-    fn has_native_counters(&self) -> bool {
-        true
+    fn native_counters(&self) -> Option<CounterFormat> {
+        Some(CounterFormat::Decimal)
     }
 }
 

@@ -17,9 +17,9 @@
 //! every call of its transaction (their writes are rolled back), so no caller is told of a write
 //! that is not there.
 
-use super::{Backend, BackendError, UpdateFn};
+use super::{Backend, BackendError, CounterFormat, UpdateFn};
 use rusqlite::{Connection, OptionalExtension, params};
-use std::collections::VecDeque;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -60,14 +60,38 @@ struct State {
     batch: u64,
     /// The highest transaction number whose commit has ended, well or not.
     finished: u64,
-    /// Recent transactions whose commit failed, with why.
-    failed: VecDeque<(u64, String)>,
+    /// How many calls wait for each unfinished transaction, and then for each failed one (a
+    /// failed transaction's entry goes when its last caller has read the failure).
+    waiting: HashMap<u64, usize>,
+    /// Transactions whose commit failed and that still have callers to tell, with why.
+    failed: HashMap<u64, String>,
+    /// Set when SQLite is left inside a transaction that cannot be ended: every later call fails.
+    broken: Option<String>,
     stopping: bool,
 }
 
-/// How many failed commits are remembered for their waiting calls (each waiting call looks as
-/// soon as its commit ends, so only the last few matter).
-const FAILURES_KEPT: usize = 64;
+impl State {
+    /// Ends the open transaction as failed: its callers are told `why`, and nothing of it stays
+    /// (SQLite rolled it back, or is told to).
+    fn fail_open_batch(&mut self, why: String) {
+        if !self.connection.is_autocommit() {
+            let _ = self.connection.execute_batch("ROLLBACK");
+            if !self.connection.is_autocommit() {
+                self.broken = Some(format!(
+                    "SQLite: a failed transaction could not be rolled back ({why})"
+                ));
+            }
+        }
+        let batch = self.batch;
+        if let Some(callers) = self.waiting.remove(&batch) {
+            self.failed.insert(batch, why);
+            self.waiting.insert(batch, callers);
+        }
+        self.open = false;
+        self.finished = batch;
+        self.batch = batch + 1;
+    }
+}
 
 impl std::fmt::Debug for SqliteBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -130,7 +154,9 @@ impl SqliteBackend {
                 open: false,
                 batch: 1,
                 finished: 0,
-                failed: VecDeque::new(),
+                waiting: HashMap::new(),
+                failed: HashMap::new(),
+                broken: None,
                 stopping: false,
             }),
             changed: Condvar::new(),
@@ -162,6 +188,15 @@ impl SqliteBackend {
         f: impl FnOnce(&Connection) -> Result<R, BackendError>,
     ) -> Result<R, BackendError> {
         let mut state = self.shared.lock();
+        if let Some(broken) = &state.broken {
+            return Err(BackendError::Other(broken.clone()));
+        }
+        if state.open && state.connection.is_autocommit() {
+            // SQLite rolled the open transaction back itself (it may, on a full disk or an I/O
+            // error): its callers must hear so before anything runs outside a transaction.
+            state.fail_open_batch("SQLite rolled the transaction back".into());
+            self.shared.changed.notify_all();
+        }
         if writes && !state.open {
             // IMMEDIATE takes the write lock now, so that no other process writes between this
             // transaction's reads and its writes.
@@ -177,6 +212,11 @@ impl SqliteBackend {
             return result;
         }
         let batch = state.batch;
+        *state.waiting.entry(batch).or_default() += 1;
+        if state.connection.is_autocommit() {
+            // This call's statement made SQLite roll back the transaction (see above).
+            state.fail_open_batch("SQLite rolled the transaction back".into());
+        }
         self.shared.changed.notify_all();
         while state.finished < batch {
             state = self
@@ -185,7 +225,15 @@ impl SqliteBackend {
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
         }
-        if let Some((_, why)) = state.failed.iter().find(|(failed, _)| *failed == batch) {
+        let why = state.failed.get(&batch).cloned();
+        match state.waiting.get_mut(&batch) {
+            Some(callers) if *callers > 1 => *callers -= 1,
+            _ => {
+                state.waiting.remove(&batch);
+                state.failed.remove(&batch);
+            }
+        }
+        if let Some(why) = why {
             return Err(BackendError::Other(format!(
                 "SQLite: the commit failed, nothing of this call was kept: {why}"
             )));
@@ -215,16 +263,14 @@ impl Shared {
                 return;
             }
             let batch = state.batch;
-            if let Err(error) = state.connection.execute_batch("COMMIT") {
-                let _ = state.connection.execute_batch("ROLLBACK");
-                state.failed.push_back((batch, error.to_string()));
-                if state.failed.len() > FAILURES_KEPT {
-                    state.failed.pop_front();
+            match state.connection.execute_batch("COMMIT") {
+                Ok(()) => {
+                    state.open = false;
+                    state.finished = batch;
+                    state.batch = batch + 1;
                 }
+                Err(error) => state.fail_open_batch(error.to_string()),
             }
-            state.open = false;
-            state.finished = batch;
-            state.batch = batch + 1;
             self.changed.notify_all();
             // Let the calls that queued up during the commit run (and join the next
             // transaction) before committing again.
@@ -324,8 +370,8 @@ impl Backend for SqliteBackend {
         })
     }
 
-    fn has_native_counters(&self) -> bool {
-        true
+    fn native_counters(&self) -> Option<CounterFormat> {
+        Some(CounterFormat::LittleEndian64)
     }
 }
 

@@ -10,8 +10,8 @@
 //! - `get`, `set`, `delete`, `exists` go straight to the [`Backend`].
 //! - `increment(bucket, key, delta: s64) -> s64` keeps the counter as 8 bytes little-endian; an
 //!   absent key counts as 0, the sum wraps on overflow (Spin is built without overflow checks).
-//!   On a backend with counters of its own (Redis) it is that backend's `increment`, as Spin's
-//!   Redis store (`crates/key-value-redis`) calls `INCRBY`.
+//!   On Redis it is the backend's `increment`, as Spin's Redis store (`crates/key-value-redis`)
+//!   calls `INCRBY`.
 //!   A value of any other length makes Spin's host panic (`expect("incorrect length")`); here the
 //!   call traps, which fails the request the same way.
 //! - `cas.new`/`cas.current`/`swap` as the SQLite store does them: `current` remembers the value it
@@ -30,7 +30,7 @@
 //! [`BackendError::AccessDenied`]: crate::BackendError::AccessDenied
 
 use super::KvError;
-use crate::backend::{Backend, BackendError};
+use crate::backend::{Backend, BackendError, CounterFormat};
 use crate::runtime::state::State;
 use crate::secrets::SecretMap;
 use wasmtime::component::{HasData, Linker, Resource, ResourceTable};
@@ -270,7 +270,9 @@ impl atomics::Host for SpinHost<'_> {
         key: String,
         delta: i64,
     ) -> Result<i64, KvError> {
-        if self.backend.has_native_counters() {
+        // On SQLite the stored bytes are already Spin's own, so Spin's semantics (wrapping, a
+        // trap on another length) come from the path below; only Redis counts its own way.
+        if self.backend.native_counters() == Some(CounterFormat::Decimal) {
             // Spin's Redis store: `INCRBY`, decimal text.
             let delta = u64::try_from(delta).map_err(|_| {
                 KvError::Other(format!(

@@ -175,7 +175,7 @@ impl atomics::Host for WasiHost<'_> {
         key: String,
         delta: u64,
     ) -> Result<u64, KvError> {
-        if self.backend.has_native_counters() {
+        if self.backend.native_counters().is_some() {
             // wasmCloud's Redis (and NATS) stores count natively too.
             return Ok(self.backend.increment(&key, delta)?);
         }
