@@ -11,7 +11,8 @@
 //! | `oauth-nonce:{b}:{sha256-hex(consumer_key "\0" nonce)}` | counter | how often the nonce was presented |
 //! | `oauth-nonce-count:{b}` | counter | how many entries bucket `b` has |
 //! | `oauth-nonce-entry:{b}:{n}` | plain | the nonce key of entry `n` (1-based) |
-//! | `oauth-nonce-swept` | plain | the sweep cursor `"{bucket}:{next entry}"` |
+//! | `oauth-nonce-swept` | plain | the sweep cursor `"{bucket}:1"` (the bucket to sweep next) |
+//! | `oauth-nonce-swept-through:{b}` | counter | the last entry of bucket `b` handed to a sweeper |
 //!
 //! Counters are only touched through `increment` (read with `increment(key, 0)`); plain keys only
 //! through `get`/`set`; the prefixes are disjoint (`oauth-nonce:` vs `oauth-nonce-...`). The nonce
@@ -35,20 +36,22 @@
 //! instances, bucket `b` is *dead* once `now >= (b + 3) * 600`; nothing can claim into it any
 //! more. The claims indexed first in their bucket and every [`SWEEP_EVERY`]th one are due to
 //! sweep (so a request for an existing customer usually makes no sweep call at all), and then
-//! [`sweep`] does at most [`SWEEP_BUDGET`] store calls: it
-//! reads the cursor, and for each dead bucket from there reads the count, deletes every entry's
-//! nonce key and the entry, then the count key, and finally writes the cursor back with the
-//! progress made (bucket and next entry), so finished work is not redone. Concurrent sweepers
-//! may repeat each other's deletes, or write back an older cursor; both are harmless. Without
-//! a cursor (first use, or an unreadable value) the sweep starts at [`FIRST_USE_LOOKBACK`]
-//! buckets before the current one, which covers every bucket a request could have claimed into
-//! recently. A cursor more than one bucket in the future (a clock that ran ahead) is reset the
-//! same way, so a bad clock cannot stop sweeping for good.
+//! [`sweep`] does at most [`SWEEP_BUDGET`] store calls. It reads the cursor (the bucket to sweep
+//! next), and for each dead bucket from there reads the count, takes a range of up to
+//! [`PER_SWEEP`] entries for itself (`increment` of `oauth-nonce-swept-through:{b}` by the range's
+//! size, so sweepers running at once share the work instead of redoing it), and deletes each
+//! entry's nonce key and the entry. Once a range reaches the bucket's count, the bucket's keys
+//! go and the cursor moves to the next bucket; a stale cursor written back by a slower sweeper
+//! costs two calls per bucket it revisits, nothing more. Without a cursor (first use, or an
+//! unreadable value) the sweep starts at [`FIRST_USE_LOOKBACK`] buckets before the current one,
+//! which covers every bucket a request could have claimed into recently. A cursor more than one
+//! bucket in the future (a clock that ran ahead) is reset the same way, so a bad clock cannot
+//! stop sweeping for good.
 //!
 //! A bucket of `n` claims runs `1 + n / 8` sweeps of up to nine entries each, more than the `n`
 //! entries a bucket adds, so the sweep keeps up with any steady traffic; stored nonces are those
 //! of the last three buckets plus what the sweep has yet to reach. After a long idle period the
-//! cursor walks through the empty buckets in between at two calls each (fifteen buckets per
+//! cursor walks through the empty buckets in between at two calls each (sixteen buckets per
 //! sweep) — nothing was stored in them, so storage stays bounded meanwhile.
 
 use sha2::{Digest, Sha256};
@@ -60,9 +63,12 @@ pub const WINDOW_SECONDS: i64 = 600;
 /// One claim in this many (and the first of each bucket) sweeps; the others make no call
 /// beyond the claim's own three.
 pub const SWEEP_EVERY: u64 = 8;
-/// Store calls one sweep may make, the cursor's read and write included: room for nine entries
-/// (three calls each), a little more than the [`SWEEP_EVERY`] claims each sweep pays for.
-pub const SWEEP_BUDGET: usize = 32;
+/// Entries one sweeper takes at a time: a little more than the [`SWEEP_EVERY`] claims each sweep
+/// pays for.
+pub const PER_SWEEP: u64 = 9;
+/// Store calls one sweep may make: the cursor's read and write, a bucket's count, one range of
+/// [`PER_SWEEP`] entries (its increment, three calls an entry, the bucket's two deletes).
+pub const SWEEP_BUDGET: usize = 34;
 /// How many buckets before the current one the first sweep starts.
 pub const FIRST_USE_LOOKBACK: i64 = 5;
 /// A cursor further behind than this many buckets (about a year) is treated as unreadable: no
@@ -111,6 +117,11 @@ fn count_key(bucket: i64) -> String {
 
 fn entry_key(bucket: i64, index: u64) -> String {
     format!("oauth-nonce-entry:{bucket}:{index}")
+}
+
+/// The counter that hands out ranges of bucket `bucket`'s entries to sweepers.
+fn range_key(bucket: i64) -> String {
+    format!("oauth-nonce-swept-through:{bucket}")
 }
 
 /// The outcome of [`claim`].
@@ -231,27 +242,43 @@ pub fn sweep(store: &dyn KeyValue, now: i64, budget: usize) -> Result<SweepRepor
         let count_key = count_key(bucket);
         let count = store.increment(&count_key, 0)?;
         calls.made = calls.made.saturating_add(1);
-        while next <= count {
-            // get the entry, delete its nonce key, delete the entry
-            if !calls.can(3) {
+        if count > 0 {
+            // Take the next range of entries for this sweeper alone, so that sweepers running at
+            // once share the work instead of redoing it: the range's increment, its entries
+            // (get, delete the nonce key, delete the entry), and the bucket's two keys after
+            // the last range. A range is taken only when all of that fits the budget, so no
+            // taken range is left half done.
+            // The range shrinks to what the budget has room for, down to one entry.
+            let room = calls.limit.saturating_sub(calls.made).saturating_sub(3) / 3;
+            let take = PER_SWEEP.min(room as u64);
+            if take == 0 {
                 break 'buckets;
             }
-            let entry = entry_key(bucket, next);
-            let value = store.get(&entry)?;
+            let range_key = range_key(bucket);
+            let end = store.increment(&range_key, take)?;
             calls.made = calls.made.saturating_add(1);
-            if let Some(key) = value
-                .as_deref()
-                .and_then(|v| nonce_key_of_bucket(v, bucket))
-            {
-                store.delete(key)?;
+            for index in end.saturating_sub(take - 1)..=end.min(count) {
+                let entry = entry_key(bucket, index);
+                let value = store.get(&entry)?;
                 calls.made = calls.made.saturating_add(1);
-                nonces_deleted = nonces_deleted.saturating_add(1);
+                if let Some(key) = value
+                    .as_deref()
+                    .and_then(|v| nonce_key_of_bucket(v, bucket))
+                {
+                    store.delete(key)?;
+                    calls.made = calls.made.saturating_add(1);
+                    nonces_deleted = nonces_deleted.saturating_add(1);
+                }
+                store.delete(&entry)?;
+                calls.made = calls.made.saturating_add(1);
             }
-            store.delete(&entry)?;
+            if end < count {
+                // More ranges in this bucket; the next sweep (or another now) takes them.
+                continue 'buckets;
+            }
+            store.delete(&range_key)?;
             calls.made = calls.made.saturating_add(1);
-            next = next.saturating_add(1);
-        }
-        if !calls.can(1) {
+        } else if !calls.can(1) {
             break;
         }
         store.delete(&count_key)?;
@@ -602,6 +629,36 @@ pub(crate) mod tests {
         assert_eq!(store.keys_with_prefix("oauth-nonce"), vec![CURSOR_KEY]);
     }
 
+    /// Sweepers running at once share a bucket's entries instead of redoing them: a range another
+    /// sweeper took (and has not finished) is not taken again, and the bucket is done once the
+    /// last range is out.
+    #[test]
+    fn sweepers_at_once_take_disjoint_ranges() {
+        let store = MemStore::default();
+        for i in 0..18 {
+            claim(&store, b"ck", format!("n{i}").as_bytes(), 6000).unwrap();
+        }
+        store.set(CURSOR_KEY, b"10:1").unwrap();
+        // Another sweeper took entries 1..=9 and is still at work on them.
+        assert_eq!(store.increment(&range_key(10), PER_SWEEP).unwrap(), 9);
+        let report = sweep(&store, 7800, SWEEP_BUDGET).unwrap();
+        assert_eq!(report.nonces_deleted, 9, "{report:?}");
+        let left: Vec<String> = store.keys_with_prefix("oauth-nonce-entry:10:");
+        let mut expected: Vec<String> = (1..=9).map(|i| entry_key(10, i)).collect();
+        expected.sort();
+        assert_eq!(
+            left, expected,
+            "entries 10..=18 are swept, 1..=9 left to the other"
+        );
+        // Its range reached the bucket's end, so the bucket is done and the cursor moves on.
+        assert_eq!(report.cursor, (11, 1));
+        assert!(
+            store
+                .keys_with_prefix("oauth-nonce-swept-through:")
+                .is_empty()
+        );
+    }
+
     #[test]
     fn a_long_idle_cursor_catches_up() {
         let store = MemStore::default();
@@ -617,8 +674,8 @@ pub(crate) mod tests {
             }
             assert!(requests < 100);
         }
-        // Fifteen empty buckets per sweep.
-        assert_eq!(requests, 198usize.div_ceil(15));
+        // Sixteen empty buckets per sweep.
+        assert_eq!(requests, 198usize.div_ceil(16));
         assert_eq!(store.len(), 1);
     }
 
