@@ -36,6 +36,38 @@ fn credentials() -> Credentials {
     }
 }
 
+/// `customer-token-host serve` on a free port with `data` as its data directory, `extra`
+/// arguments, and this suite's configuration in its environment (and nothing else of it).
+fn serve_command(data: &std::path::Path, extra: &[&str]) -> Command {
+    let credentials = credentials();
+    let mut command = Command::new(BIN);
+    command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .arg("--data")
+        .arg(data)
+        .env("OAUTH_CONSUMER_KEY", &credentials.consumer_key)
+        .env("OAUTH_CONSUMER_SECRET", &credentials.consumer_secret)
+        .env("OAUTH_ACCESS_TOKEN", &credentials.token)
+        .env("OAUTH_ACCESS_TOKEN_SECRET", &credentials.token_secret)
+        .env(
+            "CUSTOMER_TOKEN_SECRET",
+            "redis-test-token-secret-0123456789abcdef",
+        )
+        .env("PUBLIC_BASE_URL", "http://shop.example")
+        .env_remove("CUSTOMER_TOKEN_FLAVOR")
+        .env_remove("CUSTOMER_TOKEN_LIFETIME_MINUTES")
+        .stdin(Stdio::null());
+    command
+}
+
+/// What the host printed on stderr when it refused to start with `extra` on `data`.
+fn refused_start(data: &std::path::Path, extra: &[&str]) -> String {
+    let output = serve_command(data, extra).output().unwrap();
+    assert!(!output.status.success(), "the host started");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 /// A host process, and every stderr line it printed.
 struct Host {
     child: Child,
@@ -55,24 +87,7 @@ impl Host {
 
     /// A host with `data` as its data directory and `extra` arguments.
     fn start_in(data: &std::path::Path, extra: &[&str]) -> Self {
-        let credentials = credentials();
-        let mut child = Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .arg("--data")
-            .arg(data)
-            .env("OAUTH_CONSUMER_KEY", &credentials.consumer_key)
-            .env("OAUTH_CONSUMER_SECRET", &credentials.consumer_secret)
-            .env("OAUTH_ACCESS_TOKEN", &credentials.token)
-            .env("OAUTH_ACCESS_TOKEN_SECRET", &credentials.token_secret)
-            .env(
-                "CUSTOMER_TOKEN_SECRET",
-                "redis-test-token-secret-0123456789abcdef",
-            )
-            .env("PUBLIC_BASE_URL", "http://shop.example")
-            .env_remove("CUSTOMER_TOKEN_FLAVOR")
-            .env_remove("CUSTOMER_TOKEN_LIFETIME_MINUTES")
-            .stdin(Stdio::null())
+        let mut child = serve_command(data, extra)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -331,24 +346,10 @@ fn a_redis_restart_fails_requests_with_a_json_500_and_a_log_line_then_they_succe
 fn without_redis_reachable_the_host_refuses_to_start_with_a_clear_message() {
     let port = customer_token_host::testutil::free_port();
     let data = TempDir::new("no-redis");
-    let output = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--store"])
-        .arg(format!("redis://127.0.0.1:{port}"))
-        .arg("--data")
-        .arg(data.path())
-        .env("OAUTH_CONSUMER_KEY", "ck")
-        .env("OAUTH_CONSUMER_SECRET", "cs")
-        .env("OAUTH_ACCESS_TOKEN", "at")
-        .env("OAUTH_ACCESS_TOKEN_SECRET", "ats")
-        .env(
-            "CUSTOMER_TOKEN_SECRET",
-            "redis-test-token-secret-0123456789abcdef",
-        )
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused_start(
+        data.path(),
+        &["--store", &format!("redis://127.0.0.1:{port}")],
+    );
     assert!(
         stderr.contains(&format!("cannot reach Redis at redis://127.0.0.1:{port}")),
         "{stderr}"
@@ -442,29 +443,7 @@ fn sqlite_is_the_default_and_a_data_directory_of_redb_keeps_its_customers() {
 #[test]
 fn an_unknown_store_is_refused_naming_the_choices() {
     let data = TempDir::new("unknown-store");
-    let output = Command::new(BIN)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--store",
-            "postgres://x",
-            "--data",
-        ])
-        .arg(data.path())
-        .env("OAUTH_CONSUMER_KEY", "ck")
-        .env("OAUTH_CONSUMER_SECRET", "cs")
-        .env("OAUTH_ACCESS_TOKEN", "at")
-        .env("OAUTH_ACCESS_TOKEN_SECRET", "ats")
-        .env(
-            "CUSTOMER_TOKEN_SECRET",
-            "redis-test-token-secret-0123456789abcdef",
-        )
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused_start(data.path(), &["--store", "postgres://x"]);
     assert!(
         stderr.contains("use sqlite, redb, memory or redis://HOST:PORT[/DB]"),
         "{stderr}"
@@ -487,22 +466,7 @@ fn a_data_directory_with_both_stores_makes_the_user_choose() {
         host.log()
     );
     drop(host);
-    let output = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(data.path())
-        .env("OAUTH_CONSUMER_KEY", "ck")
-        .env("OAUTH_CONSUMER_SECRET", "cs")
-        .env("OAUTH_ACCESS_TOKEN", "at")
-        .env("OAUTH_ACCESS_TOKEN_SECRET", "ats")
-        .env(
-            "CUSTOMER_TOKEN_SECRET",
-            "redis-test-token-secret-0123456789abcdef",
-        )
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused_start(data.path(), &[]);
     assert!(
         stderr.contains("holds both a redb store")
             && stderr.contains("--store redb or --store sqlite"),

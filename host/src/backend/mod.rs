@@ -83,6 +83,16 @@ pub enum CounterFormat {
 /// The read-modify-write step of [`Backend::update`].
 pub type UpdateFn<'a> = dyn FnMut(Option<&[u8]>) -> Result<Option<Vec<u8>>, BackendError> + 'a;
 
+/// Creates the data directory of a file-backed store (and its parents) if it is missing.
+pub(crate) fn create_data_dir(dir: &std::path::Path) -> Result<(), BackendError> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        BackendError::Other(format!(
+            "cannot create data directory {}: {e}",
+            dir.display()
+        ))
+    })
+}
+
 /// Reads a counter stored as decimal text; an absent value is 0.
 pub(crate) fn parse_counter(key: &str, value: Option<&[u8]>) -> Result<u64, BackendError> {
     let Some(bytes) = value else { return Ok(0) };
@@ -174,6 +184,22 @@ pub(crate) mod tests {
             Err(BackendError::Other("refused".into()))
         );
         assert_eq!(backend.get("u"), Ok(Some(b"first".to_vec())));
+    }
+
+    /// What one opening of a persistent store wrote, the next (`open` called again) reads.
+    pub(crate) fn persists_across_reopening(open: &dyn Fn() -> Box<dyn Backend>) {
+        {
+            let backend = open();
+            backend.set("customer", b"{\"v\":1}").unwrap();
+            assert_eq!(backend.increment("next-id", 1), Ok(1));
+            assert_eq!(backend.increment("next-id", 1), Ok(2));
+            backend.set("gone", b"x").unwrap();
+            backend.delete("gone").unwrap();
+        }
+        let backend = open();
+        assert_eq!(backend.get("customer"), Ok(Some(b"{\"v\":1}".to_vec())));
+        assert_eq!(backend.increment("next-id", 1), Ok(3));
+        assert_eq!(backend.get("gone"), Ok(None));
     }
 
     /// Many threads doing read-modify-write through `update` lose no update.

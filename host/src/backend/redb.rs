@@ -1,6 +1,6 @@
 //! A persistent backend: one redb database file, one table.
 
-use super::{Backend, BackendError, UpdateFn, add_counter, parse_counter};
+use super::{Backend, BackendError, UpdateFn, add_counter, create_data_dir, parse_counter};
 use ::redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use std::path::{Path, PathBuf};
 
@@ -29,12 +29,7 @@ impl RedbBackend {
     /// Opens (creating if needed) the database in `dir`, creating the directory too.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self, BackendError> {
         let dir = dir.as_ref();
-        std::fs::create_dir_all(dir).map_err(|e| {
-            BackendError::Other(format!(
-                "cannot create data directory {}: {e}",
-                dir.display()
-            ))
-        })?;
+        create_data_dir(dir)?;
         let path = dir.join(DATABASE_FILE);
         let db = Database::create(&path).map_err(|e| {
             BackendError::Other(format!("cannot open database {}: {e}", path.display()))
@@ -124,7 +119,9 @@ impl Backend for RedbBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::tests::{concurrent_increments, concurrent_updates, exercise};
+    use crate::backend::tests::{
+        concurrent_increments, concurrent_updates, exercise, persists_across_reopening,
+    };
     use crate::testutil::TempDir;
     use std::sync::Arc;
 
@@ -139,18 +136,7 @@ mod tests {
     #[test]
     fn data_survives_reopening() {
         let dir = TempDir::new("redb-reopen");
-        {
-            let backend = RedbBackend::open(dir.path()).unwrap();
-            backend.set("customer", b"{\"v\":1}").unwrap();
-            assert_eq!(backend.increment("next-id", 1), Ok(1));
-            assert_eq!(backend.increment("next-id", 1), Ok(2));
-            backend.set("gone", b"x").unwrap();
-            backend.delete("gone").unwrap();
-        }
-        let backend = RedbBackend::open(dir.path()).unwrap();
-        assert_eq!(backend.get("customer"), Ok(Some(b"{\"v\":1}".to_vec())));
-        assert_eq!(backend.increment("next-id", 1), Ok(3));
-        assert_eq!(backend.get("gone"), Ok(None));
+        persists_across_reopening(&|| Box::new(RedbBackend::open(dir.path()).unwrap()));
     }
 
     #[test]

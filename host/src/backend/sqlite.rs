@@ -17,7 +17,7 @@
 //! every call of its transaction (their writes are rolled back), so no caller is told of a write
 //! that is not there.
 
-use super::{Backend, BackendError, CounterFormat, UpdateFn};
+use super::{Backend, BackendError, CounterFormat, UpdateFn, create_data_dir};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -47,9 +47,10 @@ pub struct SqliteBackend {
 /// The connection and the group-commit state, behind one mutex.
 struct Shared {
     state: Mutex<State>,
-    /// Signalled when a transaction has calls waiting (for the committer) and when a commit has
-    /// ended (for the waiting calls).
-    changed: Condvar,
+    /// Wakes the committer: a transaction has calls waiting for it, or the backend is dropped.
+    work: Condvar,
+    /// Wakes the waiting calls: a transaction has ended, well or not.
+    ended: Condvar,
 }
 
 struct State {
@@ -109,12 +110,7 @@ impl SqliteBackend {
     /// Opens (creating if needed) the database in `dir`, creating the directory too.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self, BackendError> {
         let dir = dir.as_ref();
-        std::fs::create_dir_all(dir).map_err(|e| {
-            BackendError::Other(format!(
-                "cannot create data directory {}: {e}",
-                dir.display()
-            ))
-        })?;
+        create_data_dir(dir)?;
         Self::open_file(dir.join(DATABASE_FILE))
     }
 
@@ -159,7 +155,8 @@ impl SqliteBackend {
                 broken: None,
                 stopping: false,
             }),
-            changed: Condvar::new(),
+            work: Condvar::new(),
+            ended: Condvar::new(),
         });
         let committer = {
             let shared = shared.clone();
@@ -195,7 +192,7 @@ impl SqliteBackend {
             // SQLite rolled the open transaction back itself (it may, on a full disk or an I/O
             // error): its callers must hear so before anything runs outside a transaction.
             state.fail_open_batch("SQLite rolled the transaction back".into());
-            self.shared.changed.notify_all();
+            self.shared.ended.notify_all();
         }
         if writes && !state.open {
             // IMMEDIATE takes the write lock now, so that no other process writes between this
@@ -216,12 +213,14 @@ impl SqliteBackend {
         if state.connection.is_autocommit() {
             // This call's statement made SQLite roll back the transaction (see above).
             state.fail_open_batch("SQLite rolled the transaction back".into());
+            self.shared.ended.notify_all();
+        } else {
+            self.shared.work.notify_one();
         }
-        self.shared.changed.notify_all();
         while state.finished < batch {
             state = self
                 .shared
-                .changed
+                .ended
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
         }
@@ -255,7 +254,7 @@ impl Shared {
         loop {
             while !state.open && !state.stopping {
                 state = self
-                    .changed
+                    .work
                     .wait(state)
                     .unwrap_or_else(PoisonError::into_inner);
             }
@@ -271,7 +270,7 @@ impl Shared {
                 }
                 Err(error) => state.fail_open_batch(error.to_string()),
             }
-            self.changed.notify_all();
+            self.ended.notify_all();
             // Let the calls that queued up during the commit run (and join the next
             // transaction) before committing again.
             drop(state);
@@ -284,7 +283,7 @@ impl Shared {
 impl Drop for SqliteBackend {
     fn drop(&mut self) {
         self.shared.lock().stopping = true;
-        self.shared.changed.notify_all();
+        self.shared.work.notify_one();
         if let Some(committer) = self.committer.take() {
             let _ = committer.join();
         }
@@ -378,7 +377,9 @@ impl Backend for SqliteBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::tests::{concurrent_increments, concurrent_updates, exercise_with};
+    use crate::backend::tests::{
+        concurrent_increments, concurrent_updates, exercise_with, persists_across_reopening,
+    };
     use crate::testutil::TempDir;
     use std::sync::Arc;
 
@@ -397,22 +398,9 @@ mod tests {
     #[test]
     fn data_survives_reopening() {
         let dir = TempDir::new("sqlite-reopen");
-        {
-            let backend = SqliteBackend::open(dir.path()).unwrap();
-            backend.set("customer", b"{\"v\":1}").unwrap();
-            assert_eq!(backend.increment("next-id", 1), Ok(1));
-            assert_eq!(backend.increment("next-id", 1), Ok(2));
-            backend.set("gone", b"x").unwrap();
-            backend.delete("gone").unwrap();
-        }
-        let backend = SqliteBackend::open(dir.path()).unwrap();
-        assert_eq!(backend.get("customer"), Ok(Some(b"{\"v\":1}".to_vec())));
-        assert_eq!(backend.increment("next-id", 1), Ok(3));
-        assert_eq!(backend.get("gone"), Ok(None));
+        persists_across_reopening(&|| Box::new(SqliteBackend::open(dir.path()).unwrap()));
     }
 
-    /// The file as Spin's store writes and reads it, checked with SQL of our own rather than
-    /// through the backend: Spin's table, store `default`, counters as 8 bytes little-endian.
     #[test]
     fn the_file_is_laid_out_as_spins_store() {
         let dir = TempDir::new("sqlite-layout");
