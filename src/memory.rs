@@ -4,9 +4,11 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use crate::ports::{KeyValue, SecretError, Secrets, StoreError};
+use crate::ports::{ExpiringCount, KeyValue, SecretError, Secrets, StoreError};
 
-/// A thread-safe map; counters are kept as decimal text, as wasmtime's store keeps them.
+/// A thread-safe map; counters are kept as decimal text, as wasmtime's store keeps them. It has
+/// no expiry (like Spin's and wasmtime's stores), so the domain's tests run the protocols that
+/// delete their own keys.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     entries: Mutex<HashMap<String, Vec<u8>>>,
@@ -57,6 +59,15 @@ impl KeyValue for MemoryStore {
             .ok_or_else(|| StoreError(format!("counter `{key}` overflowed")))?;
         entries.insert(key.to_owned(), next.to_string().into_bytes());
         Ok(next)
+    }
+
+    fn increment_expiring(
+        &self,
+        key: &str,
+        delta: u64,
+        _ttl_seconds: u64,
+    ) -> Result<ExpiringCount, StoreError> {
+        self.increment(key, delta).map(ExpiringCount::kept)
     }
 }
 
@@ -146,6 +157,16 @@ impl<S: KeyValue> KeyValue for FailingStore<S> {
         self.check()?;
         self.inner.increment(key, delta)
     }
+
+    fn increment_expiring(
+        &self,
+        key: &str,
+        delta: u64,
+        ttl_seconds: u64,
+    ) -> Result<ExpiringCount, StoreError> {
+        self.check()?;
+        self.inner.increment_expiring(key, delta, ttl_seconds)
+    }
 }
 
 /// When a [`StallingStore`] lets other callers run inside its stalled call.
@@ -229,6 +250,15 @@ impl KeyValue for StallingStore<'_> {
 
     fn increment(&self, key: &str, delta: u64) -> Result<u64, StoreError> {
         self.around(|| self.inner.increment(key, delta))
+    }
+
+    fn increment_expiring(
+        &self,
+        key: &str,
+        delta: u64,
+        ttl_seconds: u64,
+    ) -> Result<ExpiringCount, StoreError> {
+        self.around(|| self.inner.increment_expiring(key, delta, ttl_seconds))
     }
 }
 

@@ -25,6 +25,34 @@ pub trait KeyValue {
     fn delete(&self, key: &str) -> Result<(), StoreError>;
     /// Atomically adds `delta` to the counter (absent counts as 0) and returns the new value.
     fn increment(&self, key: &str, delta: u64) -> Result<u64, StoreError>;
+    /// Like [`increment`](Self::increment), and the store may delete the key by itself once
+    /// `ttl_seconds` have passed. A store without expiry (Spin's and `wasi:keyvalue`'s have none)
+    /// only increments and answers `expires: false`: the caller must then delete the key itself.
+    fn increment_expiring(
+        &self,
+        key: &str,
+        delta: u64,
+        ttl_seconds: u64,
+    ) -> Result<ExpiringCount, StoreError>;
+}
+
+/// What [`KeyValue::increment_expiring`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpiringCount {
+    /// The counter's new value.
+    pub value: u64,
+    /// Whether the store will delete the key by itself once its time is up.
+    pub expires: bool,
+}
+
+impl ExpiringCount {
+    /// The answer of a store without expiry: the key stays until the caller deletes it.
+    pub fn kept(value: u64) -> Self {
+        ExpiringCount {
+            value,
+            expires: false,
+        }
+    }
 }
 
 /// A secret-store failure; the text is for the log only.

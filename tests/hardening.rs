@@ -8,7 +8,7 @@ use std::sync::Arc;
 use customer_token::oauth::SignatureMethod;
 use customer_token_host::testutil::TempDir;
 use customer_token_host::{
-    Backend, Call, CallPhase, FaultyBackend, RedbBackend, Runtime, SqliteBackend,
+    Backend, Call, CallPhase, FaultyBackend, Flavor, RedbBackend, Runtime, SqliteBackend,
 };
 use serde_json::{Value, json};
 use support::*;
@@ -210,9 +210,20 @@ async fn replays_and_stale_requests_are_refused_at_the_window_edges() {
     }
 }
 
+/// On the host's own store, which expires the nonces' keys.
 #[tokio::test(flavor = "multi_thread")]
-async fn stored_nonces_stay_bounded_across_three_windows() {
-    let fixture = Fixture::new();
+async fn stored_nonces_stay_bounded_across_three_windows_where_keys_expire() {
+    stored_nonces_stay_bounded_across_three_windows(Flavor::Bare).await;
+}
+
+/// On Spin's store, which has no expiry: the component indexes and sweeps them.
+#[tokio::test(flavor = "multi_thread")]
+async fn stored_nonces_stay_bounded_across_three_windows_where_the_component_sweeps() {
+    stored_nonces_stay_bounded_across_three_windows(Flavor::Spin).await;
+}
+
+async fn stored_nonces_stay_bounded_across_three_windows(host: Flavor) {
+    let fixture = Fixture::on(host);
     let nonce_keys = |fixture: &Fixture| -> Vec<String> {
         fixture
             .memory
@@ -229,9 +240,9 @@ async fn stored_nonces_stay_bounded_across_three_windows() {
         peak = peak.max(nonce_keys(&fixture).len());
         fixture.clock.advance(20);
     }
-    // Traffic goes on in a fourth window; every eighth request (and a bucket's first) sweeps
-    // nine nonces of windows that ended, so a burst clears everything that can no longer be
-    // replayed.
+    // Traffic goes on in a fourth window: the store expires, or every eighth request (and a
+    // bucket's first) sweeps nine nonces of windows that ended, so a burst clears everything
+    // that can no longer be replayed.
     for _ in 0..10 {
         fixture.post_signed(SEED_MUTATION).await;
         fixture.clock.advance(20);

@@ -41,8 +41,8 @@ pub mod sign;
 pub mod testutil;
 
 pub use backend::{
-    Backend, BackendError, Call, CallHook, CallPhase, FaultyBackend, MemoryBackend, RedbBackend,
-    RedisBackend, SqliteBackend, UpdateFn,
+    Backend, BackendError, Call, CallHook, CallPhase, ExpiringCount, Expiry, FaultyBackend,
+    MemoryBackend, RedbBackend, RedisBackend, SqliteBackend, UpdateFn,
 };
 pub use clock::TestClock;
 pub use logs::LogBuffer;

@@ -8,7 +8,7 @@ use wasi::http::types::{
 
 use crate::clock::SystemClock;
 use crate::http::{self, MAX_BODY_BYTES};
-use crate::ports::{KeyValue, SecretError, Secrets, StoreError};
+use crate::ports::{ExpiringCount, KeyValue, SecretError, Secrets, StoreError};
 use crate::service::{Ports, log};
 
 // Two worlds, one set of bindings each: HTTP artifacts are built without the `exchange` export
@@ -58,6 +58,19 @@ impl KeyValue for WitStore {
     }
     fn increment(&self, key: &str, delta: u64) -> Result<u64, StoreError> {
         customer_store::increment(key, delta).map_err(store_error)
+    }
+    fn increment_expiring(
+        &self,
+        key: &str,
+        delta: u64,
+        ttl_seconds: u64,
+    ) -> Result<ExpiringCount, StoreError> {
+        customer_store::increment_expiring(key, delta, ttl_seconds)
+            .map(|counted| ExpiringCount {
+                value: counted.value,
+                expires: counted.expires,
+            })
+            .map_err(store_error)
     }
 }
 

@@ -173,6 +173,7 @@ mod tests {
     use crate::agreement::{WAIT_BEFORE_COMPETING_MS, WAIT_BUDGET_MS};
     use crate::customer::ConfirmationStatus;
     use crate::memory::{FailingStore, MemoryStore, Stall, StallingStore};
+    use crate::ports::ExpiringCount;
 
     struct TestClock {
         now: Cell<i64>,
@@ -435,6 +436,14 @@ mod tests {
         }
         fn increment(&self, key: &str, delta: u64) -> Result<u64, StoreError> {
             self.0.increment(key, delta)
+        }
+        fn increment_expiring(
+            &self,
+            key: &str,
+            delta: u64,
+            ttl_seconds: u64,
+        ) -> Result<ExpiringCount, StoreError> {
+            self.0.increment_expiring(key, delta, ttl_seconds)
         }
     }
 

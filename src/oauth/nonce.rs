@@ -20,14 +20,22 @@
 //!
 //! # Claiming
 //!
-//! `increment(nonce key, 1)` returns 1 to exactly one caller: that caller owns the nonce, every
-//! other one gets [`Claim::AlreadyUsed`]. The owner then indexes the key: `n =
-//! increment(count key, 1)`, `set(entry key n, nonce key)`. Three writes, and nothing is read:
-//! with only these four primitives no claim can cost fewer, since the nonce key must be written
-//! and its name must be recorded under a key that a later sweep can enumerate. A replay creates no key at all (it
-//! only increments the existing counter), so replays cannot grow storage. If indexing fails, the
-//! claim is deleted again (best effort) and the error returned: the request fails with a storage
-//! error, and a retry with the same nonce is then possible.
+//! `increment_expiring(nonce key, 1, ttl)` returns 1 to exactly one caller: that caller owns the
+//! nonce, every other one gets [`Claim::AlreadyUsed`]. The ttl runs until the bucket is dead
+//! (below), after which no request can present the nonce any more.
+//!
+//! On a store with expiry (the native host's SQLite, in-memory and Redis stores) that is all:
+//! one write, and the store deletes the key once its time is up.
+//!
+//! A store without expiry (Spin's and `wasi:keyvalue`'s: their key-value APIs have neither
+//! expiry nor a listing by prefix) keeps the key, so the owner then indexes it: `n =
+//! increment(count key, 1)`, `set(entry key n, nonce key)`, for a sweep to find. Three writes,
+//! and nothing is read: with only `get`/`set`/`delete`/`increment` no claim can cost fewer, since
+//! the nonce key must be written and its name must be recorded under a key that a later sweep
+//! can enumerate. A replay creates no key at all (it only increments the existing counter), so
+//! replays cannot grow storage. If indexing fails, the claim is deleted again (best effort) and
+//! the error returned: the request fails with a storage error, and a retry with the same nonce
+//! is then possible.
 //!
 //! # Sweeping
 //!
@@ -139,17 +147,30 @@ fn sweep_due(index: u64) -> bool {
     index == 1 || index.is_multiple_of(SWEEP_EVERY)
 }
 
-/// Claims `nonce` of `consumer_key` for a request stamped `timestamp`.
+/// Seconds from `now` until `bucket` is dead (at least 1): how long its nonces must be kept.
+pub fn seconds_until_dead(bucket: i64, now: i64) -> u64 {
+    let dead_at = (i128::from(bucket) + 3) * i128::from(WINDOW_SECONDS);
+    let left = (dead_at - i128::from(now)).clamp(1, i128::from(u64::MAX));
+    u64::try_from(left).unwrap_or(u64::MAX)
+}
+
+/// Claims `nonce` of `consumer_key` for a request stamped `timestamp`, at time `now`.
 pub fn claim(
     store: &dyn KeyValue,
     consumer_key: &[u8],
     nonce: &[u8],
     timestamp: i64,
+    now: i64,
 ) -> Result<Claim, StoreError> {
     let bucket = bucket_of(timestamp);
     let key = nonce_key(bucket, consumer_key, nonce);
-    if store.increment(&key, 1)? != 1 {
+    let counted = store.increment_expiring(&key, 1, seconds_until_dead(bucket, now))?;
+    if counted.value != 1 {
         return Ok(Claim::AlreadyUsed);
+    }
+    if counted.expires {
+        // The store deletes the key itself: nothing to index, nothing to sweep.
+        return Ok(Claim::Claimed { sweep_due: false });
     }
     let indexed = store.increment(&count_key(bucket), 1).and_then(|index| {
         store
@@ -301,6 +322,7 @@ pub fn sweep(store: &dyn KeyValue, now: i64, budget: usize) -> Result<SweepRepor
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::ports::ExpiringCount;
     use std::cell::{Cell, RefCell};
     use std::collections::HashMap;
 
@@ -318,9 +340,25 @@ pub(crate) mod tests {
         calls: Cell<usize>,
         /// Fail every call whose key starts with this prefix.
         fail_prefix: RefCell<Option<String>>,
+        /// `Some` for a store with expiry: the ttl each `increment_expiring` asked for, by key.
+        ttls: Option<RefCell<HashMap<String, u64>>>,
     }
 
     impl MemStore {
+        /// A store that expires keys (and records the ttls it was asked for; nothing here
+        /// deletes them).
+        pub(crate) fn with_expiry() -> Self {
+            MemStore {
+                ttls: Some(RefCell::default()),
+                ..MemStore::default()
+            }
+        }
+
+        /// The ttl the last `increment_expiring` of `key` asked for, on a store with expiry.
+        pub(crate) fn ttl_of(&self, key: &str) -> Option<u64> {
+            self.ttls.as_ref()?.borrow().get(key).copied()
+        }
+
         pub(crate) fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {
             let mut keys: Vec<String> = self
                 .map
@@ -394,6 +432,25 @@ pub(crate) mod tests {
             map.insert(key.to_string(), Value::Counter(value));
             Ok(value)
         }
+
+        fn increment_expiring(
+            &self,
+            key: &str,
+            delta: u64,
+            ttl_seconds: u64,
+        ) -> Result<ExpiringCount, StoreError> {
+            let value = self.increment(key, delta)?;
+            match &self.ttls {
+                None => Ok(ExpiringCount::kept(value)),
+                Some(ttls) => {
+                    ttls.borrow_mut().insert(key.to_string(), ttl_seconds);
+                    Ok(ExpiringCount {
+                        value,
+                        expires: true,
+                    })
+                }
+            }
+        }
     }
 
     fn bucket_in_key(key: &str) -> i64 {
@@ -442,19 +499,19 @@ pub(crate) mod tests {
     fn claim_once_then_already_used() {
         let store = MemStore::default();
         let first = Claim::Claimed { sweep_due: true };
-        assert_eq!(claim(&store, b"ck", b"n1", 6000).unwrap(), first);
+        assert_eq!(claim(&store, b"ck", b"n1", 6000, 6000).unwrap(), first);
         assert_eq!(
-            claim(&store, b"ck", b"n1", 6000).unwrap(),
+            claim(&store, b"ck", b"n1", 6000, 6000).unwrap(),
             Claim::AlreadyUsed
         );
         assert_eq!(
-            claim(&store, b"ck", b"n1", 6599).unwrap(),
+            claim(&store, b"ck", b"n1", 6599, 6599).unwrap(),
             Claim::AlreadyUsed
         );
         // Another consumer key, or another bucket, is another nonce.
         let second = Claim::Claimed { sweep_due: false };
-        assert_eq!(claim(&store, b"ck2", b"n1", 6000).unwrap(), second);
-        assert_eq!(claim(&store, b"ck", b"n1", 6600).unwrap(), first);
+        assert_eq!(claim(&store, b"ck2", b"n1", 6000, 6000).unwrap(), second);
+        assert_eq!(claim(&store, b"ck", b"n1", 6600, 6600).unwrap(), first);
         assert_eq!(
             store.keys_with_prefix("oauth-nonce-entry:"),
             vec![
@@ -468,18 +525,53 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn on_a_store_with_expiry_a_claim_is_one_write_that_lasts_until_its_bucket_is_dead() {
+        let store = MemStore::with_expiry();
+        // Bucket 10 (timestamps 6000..=6599) is dead at 7800.
+        assert_eq!(
+            claim(&store, b"ck", b"n1", 6000, 6100).unwrap(),
+            Claim::Claimed { sweep_due: false }
+        );
+        assert_eq!(store.calls(), 1);
+        let key = nonce_key(10, b"ck", b"n1");
+        assert_eq!(store.ttl_of(&key), Some(7800 - 6100));
+        assert_eq!(store.keys_with_prefix("oauth-nonce"), vec![key.clone()]);
+        // Still single use, and a replay adds no key.
+        assert_eq!(
+            claim(&store, b"ck", b"n1", 6599, 7000).unwrap(),
+            Claim::AlreadyUsed
+        );
+        assert_eq!(store.len(), 1);
+        // Even the first claim of a bucket has nothing to sweep.
+        assert_eq!(
+            claim(&store, b"ck", b"n1", 6600, 6600).unwrap(),
+            Claim::Claimed { sweep_due: false }
+        );
+        assert!(store.keys_with_prefix("oauth-nonce-").is_empty());
+    }
+
+    #[test]
+    fn a_nonce_is_kept_until_its_bucket_is_dead_and_at_least_a_second() {
+        assert_eq!(seconds_until_dead(10, 6000), 1800);
+        assert_eq!(seconds_until_dead(10, 7799), 1);
+        assert_eq!(seconds_until_dead(10, 7800), 1);
+        assert_eq!(seconds_until_dead(10, i64::MAX), 1);
+        assert_eq!(seconds_until_dead(i64::MAX, i64::MIN), u64::MAX);
+    }
+
+    #[test]
     fn failed_indexing_gives_the_claim_back() {
         let store = MemStore::default();
         store.fail_on(Some("oauth-nonce-count:"));
-        assert!(claim(&store, b"ck", b"n", 6000).is_err());
+        assert!(claim(&store, b"ck", b"n", 6000, 6000).is_err());
         assert!(store.keys_with_prefix("oauth-nonce:").is_empty());
         store.fail_on(Some("oauth-nonce-entry:"));
-        assert!(claim(&store, b"ck", b"n", 6000).is_err());
+        assert!(claim(&store, b"ck", b"n", 6000, 6000).is_err());
         assert!(store.keys_with_prefix("oauth-nonce:").is_empty());
         store.fail_on(None);
         // The failed `set` had taken entry 1.
         assert_eq!(
-            claim(&store, b"ck", b"n", 6000).unwrap(),
+            claim(&store, b"ck", b"n", 6000, 6000).unwrap(),
             Claim::Claimed { sweep_due: false }
         );
     }
@@ -508,7 +600,7 @@ pub(crate) mod tests {
         let store = MemStore::default();
         for (i, ts) in [6000, 6001, 6600, 7200].into_iter().enumerate() {
             assert!(matches!(
-                claim(&store, b"ck", format!("n{i}").as_bytes(), ts).unwrap(),
+                claim(&store, b"ck", format!("n{i}").as_bytes(), ts, ts).unwrap(),
                 Claim::Claimed { .. }
             ));
         }
@@ -530,7 +622,7 @@ pub(crate) mod tests {
     fn a_big_bucket_is_swept_over_several_calls_without_redoing_work() {
         let store = MemStore::default();
         for i in 0..10 {
-            claim(&store, b"ck", format!("n{i}").as_bytes(), 6000).unwrap();
+            claim(&store, b"ck", format!("n{i}").as_bytes(), 6000, 6000).unwrap();
         }
         store.set(CURSOR_KEY, b"10:1").unwrap();
         let now = 7800;
@@ -558,7 +650,7 @@ pub(crate) mod tests {
         for budget in 0..=20 {
             let store = MemStore::default();
             for i in 0..6 {
-                claim(&store, b"ck", format!("n{i}").as_bytes(), 6000).unwrap();
+                claim(&store, b"ck", format!("n{i}").as_bytes(), 6000, 6000).unwrap();
             }
             store.set(CURSOR_KEY, b"9:1").unwrap();
             let before = store.calls();
@@ -617,7 +709,7 @@ pub(crate) mod tests {
     fn concurrent_sweepers_from_one_cursor_are_harmless() {
         let store = MemStore::default();
         for i in 0..3 {
-            claim(&store, b"ck", format!("n{i}").as_bytes(), 6000).unwrap();
+            claim(&store, b"ck", format!("n{i}").as_bytes(), 6000, 6000).unwrap();
         }
         store.set(CURSOR_KEY, b"10:1").unwrap();
         // Sweeper A finishes; sweeper B read the same old cursor and runs after.
@@ -636,7 +728,7 @@ pub(crate) mod tests {
     fn sweepers_at_once_take_disjoint_ranges() {
         let store = MemStore::default();
         for i in 0..18 {
-            claim(&store, b"ck", format!("n{i}").as_bytes(), 6000).unwrap();
+            claim(&store, b"ck", format!("n{i}").as_bytes(), 6000, 6000).unwrap();
         }
         store.set(CURSOR_KEY, b"10:1").unwrap();
         // Another sweeper took entries 1..=9 and is still at work on them.
@@ -698,7 +790,7 @@ pub(crate) mod tests {
             let timestamp = now + skew;
             let nonce = format!("nonce-{step}");
             let Claim::Claimed { sweep_due } =
-                claim(&store, b"ck", nonce.as_bytes(), timestamp).unwrap()
+                claim(&store, b"ck", nonce.as_bytes(), timestamp, now).unwrap()
             else {
                 panic!("{nonce} was not claimed");
             };
@@ -713,7 +805,8 @@ pub(crate) mod tests {
                         &store,
                         b"ck",
                         format!("nonce-{old}").as_bytes(),
-                        old_timestamp
+                        old_timestamp,
+                        now
                     )
                     .unwrap(),
                     Claim::AlreadyUsed
@@ -758,7 +851,8 @@ pub(crate) mod tests {
         // About 130 entries of dead buckets, nine per sweep, a sweep every eighth request.
         const LATE: usize = 200;
         for i in 0..LATE {
-            let claimed = claim(&store, b"ck", format!("late-{i}").as_bytes(), later).unwrap();
+            let claimed =
+                claim(&store, b"ck", format!("late-{i}").as_bytes(), later, later).unwrap();
             if claimed == (Claim::Claimed { sweep_due: true }) {
                 sweep(&store, later, SWEEP_BUDGET).unwrap();
             }

@@ -98,6 +98,7 @@ impl Verifier<'_> {
             self.credentials.consumer_key.as_bytes(),
             &verified.nonce,
             verified.timestamp,
+            self.now,
         )? {
             Claim::AlreadyUsed => Err(VerifyError::Refused(Problem::NonceUsed)),
             Claim::Claimed { sweep_due } => Ok(SweepDue(sweep_due)),

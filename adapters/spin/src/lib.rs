@@ -38,7 +38,9 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use bindings::exports::commerce::customer_token::customer_store::{self, Error as StoreError};
+use bindings::exports::commerce::customer_token::customer_store::{
+    self, Error as StoreError, ExpiringCount,
+};
 use bindings::exports::commerce::customer_token::secrets::{self, Error as SecretsError};
 use bindings::wasi::config::store as config;
 use bindings::wasi::keyvalue::atomics;
@@ -90,6 +92,18 @@ impl customer_store::Guest for Adapter {
         let value = with_bucket(|bucket| atomics::increment(bucket, &key, delta))?;
         u64::try_from(value).map_err(|_| {
             StoreError::Other(format!("counter `{key}` holds a negative value ({value})"))
+        })
+    }
+
+    fn increment_expiring(
+        key: String,
+        delta: u64,
+        _ttl_seconds: u64,
+    ) -> Result<ExpiringCount, StoreError> {
+        // Spin's key-value API has no expiry: the component deletes the key itself.
+        Ok(ExpiringCount {
+            value: Self::increment(key, delta)?,
+            expires: false,
         })
     }
 }

@@ -37,7 +37,9 @@ mod bindings {
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use bindings::exports::commerce::customer_token::customer_store::{self, Error as StoreError};
+use bindings::exports::commerce::customer_token::customer_store::{
+    self, Error as StoreError, ExpiringCount,
+};
 use bindings::exports::commerce::customer_token::secrets::{self, Error as SecretsError};
 use bindings::wasi::config::store as config;
 use bindings::wasi::keyvalue::atomics;
@@ -82,6 +84,18 @@ impl customer_store::Guest for Adapter {
 
     fn increment(key: String, delta: u64) -> Result<u64, StoreError> {
         with_bucket(|bucket| atomics::increment(bucket, &key, delta))
+    }
+
+    fn increment_expiring(
+        key: String,
+        delta: u64,
+        _ttl_seconds: u64,
+    ) -> Result<ExpiringCount, StoreError> {
+        // wasi:keyvalue's key-value API has no expiry: the component deletes the key itself.
+        Ok(ExpiringCount {
+            value: Self::increment(key, delta)?,
+            expires: false,
+        })
     }
 }
 

@@ -1,5 +1,5 @@
 //! Example consumer of `customer-token`: a component that imports the product's typed interface
-//! `commerce:customer-token/exchange@0.1.0` and exports `example:consumer/login@0.1.0`.
+//! `commerce:customer-token/exchange@0.2.0` and exports `example:consumer/login@0.1.0`.
 //!
 //! Compose it with the product (`xtask::compose_consumer`, which plugs the product's `exchange`
 //! export into this component's import); the composite then imports what the product imports.

@@ -1,7 +1,7 @@
 //! Fault injection: a backend that fails on chosen calls, and lets a test act around any call
 //! (stall it while other requests run, or change the store behind the caller's back).
 
-use super::{Backend, BackendError, UpdateFn};
+use super::{Backend, BackendError, ExpiringCount, Expiry, UpdateFn};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -142,6 +142,17 @@ impl Backend for FaultyBackend {
 
     fn increment(&self, key: &str, delta: u64) -> Result<u64, BackendError> {
         self.around("increment", key, None, || self.inner.increment(key, delta))
+    }
+
+    fn increment_expiring(
+        &self,
+        key: &str,
+        delta: u64,
+        expiry: Expiry,
+    ) -> Result<ExpiringCount, BackendError> {
+        self.around("increment_expiring", key, None, || {
+            self.inner.increment_expiring(key, delta, expiry)
+        })
     }
 
     fn update(&self, key: &str, f: &mut UpdateFn<'_>) -> Result<(), BackendError> {

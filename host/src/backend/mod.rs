@@ -58,6 +58,16 @@ pub trait Backend: Send + Sync + 'static {
     /// Atomically adds `delta` to the counter at `key` (absent counts as 0) and returns the new
     /// value.
     fn increment(&self, key: &str, delta: u64) -> Result<u64, BackendError>;
+    /// [`increment`](Self::increment), and the store may delete the key once `expiry` has
+    /// passed. Like Redis's, the expiry lasts while the key is only incremented; `set` and
+    /// `delete` end it. A store without expiry (redb) only increments and answers
+    /// `expires: false`, and keeps the key.
+    fn increment_expiring(
+        &self,
+        key: &str,
+        delta: u64,
+        expiry: Expiry,
+    ) -> Result<ExpiringCount, BackendError>;
     /// Atomically reads the value at `key` (`None` if absent) and hands it to `f`: `Ok(Some(new))`
     /// stores `new` in its place, `Ok(None)` leaves the key as it is, and an error leaves it as it
     /// is and is returned. No other call on this backend changes `key` between the read and the
@@ -69,6 +79,34 @@ pub trait Backend: Send + Sync + 'static {
     fn native_counters(&self) -> Option<CounterFormat> {
         None
     }
+}
+
+/// When a key of [`Backend::increment_expiring`] may go: `ttl_seconds` after `now`.
+///
+/// `now` is the runtime's clock (a test clock in tests), which the embedded stores delete by;
+/// Redis is given only the ttl, so a clock that differs from Redis's own cannot shorten it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expiry {
+    /// Unix seconds, by the runtime's clock.
+    pub now: i64,
+    pub ttl_seconds: u64,
+}
+
+impl Expiry {
+    /// The Unix second from which the key may be deleted (saturating).
+    pub fn deadline(self) -> i64 {
+        self.now
+            .saturating_add(i64::try_from(self.ttl_seconds).unwrap_or(i64::MAX))
+    }
+}
+
+/// What [`Backend::increment_expiring`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpiringCount {
+    /// The counter's new value.
+    pub value: u64,
+    /// Whether the store deletes the key by itself once its expiry has passed.
+    pub expires: bool,
 }
 
 /// How a store with counters of its own encodes them.
@@ -184,6 +222,65 @@ pub(crate) mod tests {
             Err(BackendError::Other("refused".into()))
         );
         assert_eq!(backend.get("u"), Ok(Some(b"first".to_vec())));
+    }
+
+    /// A store with expiry: a key incremented with a ttl is gone once the ttl has passed, unless
+    /// a `set` ended its expiry; a longer ttl keeps its key. `now` is the store's time and
+    /// `pass(seconds)` moves it on (a test clock for the embedded stores, which expire keys when
+    /// the next key is written with a ttl; real time for Redis, which expires them itself).
+    pub(crate) fn expires_keys(backend: &dyn Backend, now: &dyn Fn() -> i64, pass: &dyn Fn(u64)) {
+        let ttl = |ttl_seconds| Expiry {
+            now: now(),
+            ttl_seconds,
+        };
+        let expiring = |value| ExpiringCount {
+            value,
+            expires: true,
+        };
+        assert_eq!(
+            backend.increment_expiring("nonce", 1, ttl(2)),
+            Ok(expiring(1))
+        );
+        assert_eq!(
+            backend.increment_expiring("nonce", 1, ttl(2)),
+            Ok(expiring(2))
+        );
+        backend.increment_expiring("made-plain", 1, ttl(2)).unwrap();
+        backend.set("made-plain", b"plain").unwrap();
+        backend.increment_expiring("deleted", 1, ttl(2)).unwrap();
+        backend.delete("deleted").unwrap();
+        assert_eq!(
+            backend.increment_expiring("long", 5, ttl(600)),
+            Ok(expiring(5))
+        );
+        backend.set("customer", b"kept").unwrap();
+
+        pass(1);
+        // Not yet: the ttl has not passed.
+        backend.increment_expiring("tick", 1, ttl(600)).unwrap();
+        assert!(backend.get("nonce").unwrap().is_some());
+
+        pass(3);
+        backend.increment_expiring("tick", 1, ttl(600)).unwrap();
+        assert_eq!(backend.get("nonce"), Ok(None));
+        assert_eq!(backend.get("deleted"), Ok(None));
+        assert_eq!(backend.get("made-plain"), Ok(Some(b"plain".to_vec())));
+        assert_eq!(backend.get("customer"), Ok(Some(b"kept".to_vec())));
+        assert!(backend.get("long").unwrap().is_some());
+        assert_eq!(backend.increment("long", 0), Ok(5));
+        // A claim after expiry starts afresh.
+        assert_eq!(
+            backend.increment_expiring("nonce", 1, ttl(2)),
+            Ok(expiring(1))
+        );
+    }
+
+    /// [`expires_keys`] on a store that expires by the `now` it is given.
+    pub(crate) fn expires_keys_by_its_callers_clock(backend: &dyn Backend) {
+        let clock = std::cell::Cell::new(1_800_000_000_i64);
+        expires_keys(backend, &|| clock.get(), &|seconds| {
+            clock.set(clock.get() + i64::try_from(seconds).unwrap())
+        });
     }
 
     /// What one opening of a persistent store wrote, the next (`open` called again) reads.

@@ -1,6 +1,9 @@
 //! A persistent backend: one redb database file, one table.
 
-use super::{Backend, BackendError, UpdateFn, add_counter, create_data_dir, parse_counter};
+use super::{
+    Backend, BackendError, ExpiringCount, Expiry, UpdateFn, add_counter, create_data_dir,
+    parse_counter,
+};
 use ::redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use std::path::{Path, PathBuf};
 
@@ -96,6 +99,19 @@ impl Backend for RedbBackend {
                     .map_err(BackendError::other)?;
             }
             Ok(next)
+        })
+    }
+
+    fn increment_expiring(
+        &self,
+        key: &str,
+        delta: u64,
+        _expiry: Expiry,
+    ) -> Result<ExpiringCount, BackendError> {
+        // The store of earlier versions stays as it was: the component sweeps what it keeps.
+        Ok(ExpiringCount {
+            value: self.increment(key, delta)?,
+            expires: false,
         })
     }
 

@@ -6,12 +6,16 @@
 //! any number of hosts on one Redis database share everything. Counters are Redis integers
 //! (decimal text), so they are limited to `i64::MAX`, as on Spin.
 //!
+//! A key incremented with a ttl is `INCRBY` and `EXPIRE` in one `MULTI`/`EXEC`: Redis deletes it
+//! itself. Redis is given the ttl, not a time of day, so a host clock that differs from Redis's
+//! cannot shorten it.
+//!
 //! Connections are pooled and replaced when they fail: while Redis is down every call fails
 //! (the request answers 500 and the component logs the store error), and once it is back the
 //! next call connects again. Every connection has read and write timeouts so that a hung server
 //! fails a call instead of holding a request past the host's execution limit.
 
-use super::{Backend, BackendError, CounterFormat, UpdateFn};
+use super::{Backend, BackendError, CounterFormat, ExpiringCount, Expiry, UpdateFn};
 use ::redis::{Client, Commands, Connection, RedisError, RedisResult};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -117,6 +121,20 @@ impl RedisBackend {
     }
 }
 
+fn redis_delta(key: &str, delta: u64) -> Result<i64, BackendError> {
+    i64::try_from(delta).map_err(|_| {
+        BackendError::Other(format!(
+            "cannot add {delta} to the counter at {key:?}: Redis counters end at {}",
+            i64::MAX
+        ))
+    })
+}
+
+fn counter_value(key: &str, value: i64) -> Result<u64, BackendError> {
+    u64::try_from(value)
+        .map_err(|_| BackendError::Other(format!("the counter at {key:?} is negative ({value})")))
+}
+
 /// Whether the connection must be replaced after `error` (as opposed to a refused command, such
 /// as `INCRBY` on a value that is not an integer, after which it is still usable).
 fn broken(error: &RedisError) -> bool {
@@ -140,15 +158,30 @@ impl Backend for RedisBackend {
     }
 
     fn increment(&self, key: &str, delta: u64) -> Result<u64, BackendError> {
-        let delta = i64::try_from(delta).map_err(|_| {
-            BackendError::Other(format!(
-                "cannot add {delta} to the counter at {key:?}: Redis counters end at {}",
-                i64::MAX
-            ))
-        })?;
+        let delta = redis_delta(key, delta)?;
         let value: i64 = self.call(|connection| connection.incr(key, delta))?;
-        u64::try_from(value).map_err(|_| {
-            BackendError::Other(format!("the counter at {key:?} is negative ({value})"))
+        counter_value(key, value)
+    }
+
+    fn increment_expiring(
+        &self,
+        key: &str,
+        delta: u64,
+        expiry: Expiry,
+    ) -> Result<ExpiringCount, BackendError> {
+        let delta = redis_delta(key, delta)?;
+        let ttl = i64::try_from(expiry.ttl_seconds).unwrap_or(i64::MAX);
+        let (value,): (i64,) = self.call(|connection| {
+            ::redis::pipe()
+                .atomic()
+                .incr(key, delta)
+                .expire(key, ttl)
+                .ignore()
+                .query(connection)
+        })?;
+        Ok(ExpiringCount {
+            value: counter_value(key, value)?,
+            expires: true,
         })
     }
 
@@ -181,7 +214,7 @@ impl Backend for RedisBackend {
 mod tests {
     use super::*;
     use crate::backend::tests::{
-        concurrent_increments, concurrent_updates, decimal, exercise_with,
+        concurrent_increments, concurrent_updates, decimal, exercise_with, expires_keys,
     };
     use crate::testutil::RedisServer;
     use std::sync::Arc;
@@ -196,6 +229,18 @@ mod tests {
         // Counters are Redis integers, readable by any other Redis client as such.
         backend.increment("plain-counter", 7).unwrap();
         assert_eq!(backend.get("plain-counter"), Ok(Some(b"7".to_vec())));
+    }
+
+    #[test]
+    fn redis_expires_what_is_incremented_with_a_ttl() {
+        let Some(server) = RedisServer::start_or_skip("redis-expiry") else {
+            return;
+        };
+        let backend = RedisBackend::connect(&server.url()).unwrap();
+        // Redis keeps the time; the host's clock does not matter (here: far off).
+        expires_keys(&backend, &|| 0, &|seconds| {
+            std::thread::sleep(Duration::from_secs(seconds))
+        });
     }
 
     #[test]

@@ -5,6 +5,11 @@
 //! (spinframework/spin `crates/key-value-spin`). So the file of a `--data` directory and Spin's
 //! `.spin/sqlite_key_value.db` hold the same customers, and either program can open the other's.
 //!
+//! Keys written with a ttl (`increment_expiring`) also get a row in a table of our own,
+//! `customer_token_expiry(store, key, expires_at)`, which Spin ignores; every such write deletes
+//! up to [`EXPIRED_PER_WRITE`] keys whose time is up, in the same transaction, so deletion
+//! outpaces creation at no cost of a commit of its own.
+//!
 //! Durability: the WAL journal with `synchronous = FULL`, and no call returns before what it
 //! wrote or read is committed, so a write that returned is on disk (it survives a kill -9 and a
 //! power cut). A busy timeout lets a second process (a Spin on the same file) wait for the lock
@@ -17,7 +22,9 @@
 //! every call of its transaction (their writes are rolled back), so no caller is told of a write
 //! that is not there.
 
-use super::{Backend, BackendError, CounterFormat, UpdateFn, create_data_dir};
+use super::{
+    Backend, BackendError, CounterFormat, ExpiringCount, Expiry, UpdateFn, create_data_dir,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -35,6 +42,14 @@ const SELECT: &str = "SELECT value FROM spin_key_value WHERE store = ?1 AND key 
 const UPSERT: &str = "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3) \
                       ON CONFLICT(store, key) DO UPDATE SET value = excluded.value";
 const DELETE: &str = "DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2";
+const EXPIRY_UPSERT: &str = "INSERT INTO customer_token_expiry (store, key, expires_at) \
+                             VALUES (?1, ?2, ?3) ON CONFLICT(store, key) \
+                             DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)";
+const EXPIRY_DELETE: &str = "DELETE FROM customer_token_expiry WHERE store = ?1 AND key = ?2";
+const EXPIRED: &str = "SELECT key FROM customer_token_expiry WHERE store = ?1 AND expires_at <= ?2 \
+                       ORDER BY expires_at LIMIT ?3";
+/// Expired keys each write with a ttl deletes (at most): more than the one it adds.
+pub const EXPIRED_PER_WRITE: u32 = 4;
 
 /// Key-value storage in `<dir>/sqlite_key_value.db`, on one connection: SQLite serializes
 /// writers anyway, and every statement is far cheaper than the commit it waits for.
@@ -141,7 +156,15 @@ impl SqliteBackend {
                      key   TEXT NOT NULL,
                      value BLOB NOT NULL,
                      PRIMARY KEY (store, key)
-                 );",
+                 );
+                 CREATE TABLE IF NOT EXISTS customer_token_expiry (
+                     store      TEXT NOT NULL,
+                     key        TEXT NOT NULL,
+                     expires_at INTEGER NOT NULL,
+                     PRIMARY KEY (store, key)
+                 );
+                 CREATE INDEX IF NOT EXISTS customer_token_expiry_due
+                     ON customer_token_expiry (store, expires_at);",
             )
             .map_err(cannot)?;
         let shared = Arc::new(Shared {
@@ -301,12 +324,71 @@ fn read(connection: &Connection, key: &str) -> Result<Option<Vec<u8>>, BackendEr
         .map_err(failure)
 }
 
-fn store(connection: &Connection, key: &str, value: &[u8]) -> Result<(), BackendError> {
+/// Runs a cached statement that returns no rows.
+fn execute(
+    connection: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<(), BackendError> {
     connection
-        .prepare_cached(UPSERT)
-        .and_then(|mut statement| statement.execute(params![STORE, key, value]))
+        .prepare_cached(sql)
+        .and_then(|mut statement| statement.execute(params))
         .map(drop)
         .map_err(failure)
+}
+
+/// Writes `value` at `key`; a plain write ends any expiry the key had (as Redis's `SET` does).
+fn store(connection: &Connection, key: &str, value: &[u8]) -> Result<(), BackendError> {
+    execute(connection, UPSERT, params![STORE, key, value])?;
+    execute(connection, EXPIRY_DELETE, params![STORE, key])
+}
+
+/// Adds `delta` to the 8-byte little-endian counter at `key`, as Spin's store does.
+fn add(connection: &Connection, key: &str, delta: u64) -> Result<u64, BackendError> {
+    let delta = i64::try_from(delta).map_err(|_| {
+        BackendError::Other(format!(
+            "cannot add {delta} to the counter at {key:?}: counters end at {}",
+            i64::MAX
+        ))
+    })?;
+    let current = match read(connection, key)? {
+        None => 0,
+        Some(bytes) => i64::from_le_bytes(<[u8; 8]>::try_from(bytes.as_slice()).map_err(|_| {
+            BackendError::Other(format!(
+                "the value at {key:?} is {} bytes, not an 8-byte counter",
+                bytes.len()
+            ))
+        })?),
+    };
+    let next = current
+        .checked_add(delta)
+        .ok_or_else(|| BackendError::Other(format!("the counter at {key:?} would overflow")))?;
+    let next_unsigned = u64::try_from(next)
+        .map_err(|_| BackendError::Other(format!("the counter at {key:?} is negative ({next})")))?;
+    // Not `store`: incrementing keeps the key's expiry.
+    execute(
+        connection,
+        UPSERT,
+        params![STORE, key, &next.to_le_bytes()[..]],
+    )?;
+    Ok(next_unsigned)
+}
+
+/// Deletes up to [`EXPIRED_PER_WRITE`] keys whose expiry is at or before `now`.
+fn delete_expired(connection: &Connection, now: i64) -> Result<(), BackendError> {
+    let expired: Vec<String> = connection
+        .prepare_cached(EXPIRED)
+        .and_then(|mut statement| {
+            statement
+                .query_map(params![STORE, now, EXPIRED_PER_WRITE], |row| row.get(0))?
+                .collect()
+        })
+        .map_err(failure)?;
+    for key in &expired {
+        execute(connection, DELETE, params![STORE, key])?;
+        execute(connection, EXPIRY_DELETE, params![STORE, key])?;
+    }
+    Ok(())
 }
 
 impl Backend for SqliteBackend {
@@ -320,41 +402,33 @@ impl Backend for SqliteBackend {
 
     fn delete(&self, key: &str) -> Result<(), BackendError> {
         self.call(true, |connection| {
-            connection
-                .prepare_cached(DELETE)
-                .and_then(|mut statement| statement.execute(params![STORE, key]))
-                .map(drop)
-                .map_err(failure)
+            execute(connection, DELETE, params![STORE, key])?;
+            execute(connection, EXPIRY_DELETE, params![STORE, key])
         })
     }
 
     fn increment(&self, key: &str, delta: u64) -> Result<u64, BackendError> {
-        let delta = i64::try_from(delta).map_err(|_| {
-            BackendError::Other(format!(
-                "cannot add {delta} to the counter at {key:?}: counters end at {}",
-                i64::MAX
-            ))
-        })?;
+        self.call(true, |connection| add(connection, key, delta))
+    }
+
+    fn increment_expiring(
+        &self,
+        key: &str,
+        delta: u64,
+        expiry: Expiry,
+    ) -> Result<ExpiringCount, BackendError> {
         self.call(true, |connection| {
-            let current = match read(connection, key)? {
-                None => 0,
-                Some(bytes) => {
-                    i64::from_le_bytes(<[u8; 8]>::try_from(bytes.as_slice()).map_err(|_| {
-                        BackendError::Other(format!(
-                            "the value at {key:?} is {} bytes, not an 8-byte counter",
-                            bytes.len()
-                        ))
-                    })?)
-                }
-            };
-            let next = current.checked_add(delta).ok_or_else(|| {
-                BackendError::Other(format!("the counter at {key:?} would overflow"))
-            })?;
-            let next_unsigned = u64::try_from(next).map_err(|_| {
-                BackendError::Other(format!("the counter at {key:?} is negative ({next})"))
-            })?;
-            store(connection, key, &next.to_le_bytes())?;
-            Ok(next_unsigned)
+            delete_expired(connection, expiry.now)?;
+            let value = add(connection, key, delta)?;
+            execute(
+                connection,
+                EXPIRY_UPSERT,
+                params![STORE, key, expiry.deadline()],
+            )?;
+            Ok(ExpiringCount {
+                value,
+                expires: true,
+            })
         })
     }
 
@@ -378,7 +452,8 @@ impl Backend for SqliteBackend {
 mod tests {
     use super::*;
     use crate::backend::tests::{
-        concurrent_increments, concurrent_updates, exercise_with, persists_across_reopening,
+        concurrent_increments, concurrent_updates, exercise_with,
+        expires_keys_by_its_callers_clock, persists_across_reopening,
     };
     use crate::testutil::TempDir;
     use std::sync::Arc;
@@ -393,6 +468,54 @@ mod tests {
         let backend = SqliteBackend::open(dir.path()).unwrap();
         exercise_with(&backend, i64::MAX as u64, le);
         assert_eq!(backend.path(), dir.path().join(DATABASE_FILE));
+    }
+
+    #[test]
+    fn expires_what_is_incremented_with_a_ttl() {
+        let dir = TempDir::new("sqlite-expiry");
+        let backend = SqliteBackend::open(dir.path()).unwrap();
+        expires_keys_by_its_callers_clock(&backend);
+        // The expiry rows of the keys that went went with them.
+        let connection = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
+        let mut keys: Vec<String> = connection
+            .prepare("SELECT key FROM customer_token_expiry")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        keys.sort();
+        assert_eq!(keys, ["long", "nonce", "tick"]);
+    }
+
+    #[test]
+    fn each_write_with_a_ttl_deletes_a_few_expired_keys() {
+        let dir = TempDir::new("sqlite-expiry-pace");
+        let backend = SqliteBackend::open(dir.path()).unwrap();
+        let at = |now| Expiry {
+            now,
+            ttl_seconds: 10,
+        };
+        for i in 0..20 {
+            backend
+                .increment_expiring(&format!("old-{i}"), 1, at(1_000))
+                .unwrap();
+        }
+        // Long after: each write takes EXPIRED_PER_WRITE of the twenty with it.
+        backend.increment_expiring("new-0", 1, at(5_000)).unwrap();
+        let left = |backend: &SqliteBackend| {
+            (0..20)
+                .filter(|i| backend.get(&format!("old-{i}")).unwrap().is_some())
+                .count()
+        };
+        assert_eq!(left(&backend), 20 - EXPIRED_PER_WRITE as usize);
+        for i in 1..5 {
+            backend
+                .increment_expiring(&format!("new-{i}"), 1, at(5_000))
+                .unwrap();
+        }
+        assert_eq!(left(&backend), 0);
+        assert!(backend.get("new-0").unwrap().is_some());
     }
 
     #[test]

@@ -446,6 +446,7 @@ impl Calls {
             backend: self.backend.clone(),
             secrets: self.secrets.clone(),
             limits,
+            clock: self.clock.clone(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);

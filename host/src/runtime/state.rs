@@ -1,7 +1,8 @@
 //! The per-request store data, and the host side of the component's own imports.
 
 use super::bindings::{customer_store, secrets};
-use crate::backend::{Backend, BackendError};
+use crate::backend::{Backend, BackendError, Expiry};
+use crate::clock::{TestClock, real_unix_seconds};
 use crate::secrets::SecretMap;
 use std::sync::Arc;
 use wasmtime::StoreLimits;
@@ -17,6 +18,9 @@ pub(crate) struct State {
     pub(crate) backend: Arc<dyn Backend>,
     pub(crate) secrets: Arc<SecretMap>,
     pub(crate) limits: StoreLimits,
+    /// The wall clock the component sees, which the store's expiry goes by too (`None`: real
+    /// time).
+    pub(crate) clock: Option<TestClock>,
 }
 
 impl WasiView for State {
@@ -60,6 +64,29 @@ impl customer_store::Host for State {
 
     fn increment(&mut self, key: String, delta: u64) -> Result<u64, customer_store::Error> {
         self.backend.increment(&key, delta).map_err(store_error)
+    }
+
+    fn increment_expiring(
+        &mut self,
+        key: String,
+        delta: u64,
+        ttl_seconds: u64,
+    ) -> Result<customer_store::ExpiringCount, customer_store::Error> {
+        let now = self
+            .clock
+            .as_ref()
+            .map_or_else(real_unix_seconds, TestClock::unix_seconds);
+        let expiry = Expiry {
+            now: i64::try_from(now).unwrap_or(i64::MAX),
+            ttl_seconds,
+        };
+        self.backend
+            .increment_expiring(&key, delta, expiry)
+            .map(|counted| customer_store::ExpiringCount {
+                value: counted.value,
+                expires: counted.expires,
+            })
+            .map_err(store_error)
     }
 }
 
