@@ -162,6 +162,10 @@ impl Backend for FaultyBackend {
     fn native_counters(&self) -> Option<super::CounterFormat> {
         self.inner.native_counters()
     }
+
+    fn blocks(&self) -> bool {
+        self.inner.blocks()
+    }
 }
 
 #[cfg(test)]

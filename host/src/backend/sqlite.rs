@@ -21,6 +21,11 @@
 //! waits for its own commit, as before; concurrent callers share theirs. A failed commit fails
 //! every call of its transaction (their writes are rolled back), so no caller is told of a write
 //! that is not there.
+//!
+//! Reads go to a second connection, which sees only committed data, and do not wait for a
+//! commit unless the key they read was written by a transaction that has not ended yet: then
+//! they wait for its end, so nothing uncommitted is ever read and a write is seen as soon as its
+//! caller is told it succeeded.
 
 use super::{
     Backend, BackendError, CounterFormat, ExpiringCount, Expiry, UpdateFn, create_data_dir,
@@ -59,13 +64,29 @@ pub struct SqliteBackend {
     path: PathBuf,
 }
 
-/// The connection and the group-commit state, behind one mutex.
+/// The connections and the group-commit state.
 struct Shared {
+    /// The writing connection and the group-commit state, behind one mutex.
     state: Mutex<State>,
     /// Wakes the committer: a transaction has calls waiting for it, or the backend is dropped.
     work: Condvar,
     /// Wakes the waiting calls: a transaction has ended, well or not.
     ended: Condvar,
+    /// The keys that transactions not yet ended wrote (never held during a commit).
+    written: Mutex<Written>,
+    /// Wakes the reads that wait for a transaction to end.
+    written_ended: Condvar,
+    /// The reading connection.
+    reader: Mutex<Connection>,
+}
+
+/// Which keys unfinished transactions wrote, so that only reads of those wait for a commit.
+#[derive(Default)]
+struct Written {
+    /// The last transaction that wrote each key, while that transaction has not ended.
+    keys: HashMap<String, u64>,
+    /// The highest transaction number whose commit has ended, well or not.
+    finished: u64,
 }
 
 struct State {
@@ -167,6 +188,8 @@ impl SqliteBackend {
                      ON customer_token_expiry (store, expires_at);",
             )
             .map_err(cannot)?;
+        let reader = Connection::open(&path).map_err(cannot)?;
+        reader.busy_timeout(BUSY_TIMEOUT).map_err(cannot)?;
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 connection,
@@ -180,6 +203,9 @@ impl SqliteBackend {
             }),
             work: Condvar::new(),
             ended: Condvar::new(),
+            written: Mutex::new(Written::default()),
+            written_ended: Condvar::new(),
+            reader: Mutex::new(reader),
         });
         let committer = {
             let shared = shared.clone();
@@ -200,11 +226,41 @@ impl SqliteBackend {
         &self.path
     }
 
-    /// Runs `f` on the connection, inside the open transaction if `writes` (opening one if
-    /// needed), and returns once what it saw or wrote is committed.
-    fn call<R>(
+    /// Reads `key` from the committed data, once no unfinished transaction has written it.
+    fn read_committed(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
+        {
+            let mut written = self
+                .shared
+                .written
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            while let Some(&last) = written.keys.get(key) {
+                if last <= written.finished {
+                    break;
+                }
+                written = self
+                    .shared
+                    .written_ended
+                    .wait(written)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+        }
+        if let Some(broken) = &self.shared.lock().broken {
+            return Err(BackendError::Other(broken.clone()));
+        }
+        let reader = self
+            .shared
+            .reader
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        read(&reader, key)
+    }
+
+    /// Runs `f`, which writes `key`, on the writing connection inside the open transaction
+    /// (opening one if needed), and returns once the transaction is committed.
+    fn write<R>(
         &self,
-        writes: bool,
+        key: &str,
         f: impl FnOnce(&Connection) -> Result<R, BackendError>,
     ) -> Result<R, BackendError> {
         let mut state = self.shared.lock();
@@ -214,10 +270,10 @@ impl SqliteBackend {
         if state.open && state.connection.is_autocommit() {
             // SQLite rolled the open transaction back itself (it may, on a full disk or an I/O
             // error): its callers must hear so before anything runs outside a transaction.
-            state.fail_open_batch("SQLite rolled the transaction back".into());
-            self.shared.ended.notify_all();
+            self.shared
+                .end_failed(&mut state, "SQLite rolled the transaction back");
         }
-        if writes && !state.open {
+        if !state.open {
             // IMMEDIATE takes the write lock now, so that no other process writes between this
             // transaction's reads and its writes.
             state
@@ -227,16 +283,18 @@ impl SqliteBackend {
             state.open = true;
         }
         let result = f(&state.connection);
-        if !state.open {
-            // Nothing uncommitted was there to see.
-            return result;
-        }
         let batch = state.batch;
+        self.shared
+            .written
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .keys
+            .insert(key.to_owned(), batch);
         *state.waiting.entry(batch).or_default() += 1;
         if state.connection.is_autocommit() {
             // This call's statement made SQLite roll back the transaction (see above).
-            state.fail_open_batch("SQLite rolled the transaction back".into());
-            self.shared.ended.notify_all();
+            self.shared
+                .end_failed(&mut state, "SQLite rolled the transaction back");
         } else {
             self.shared.work.notify_one();
         }
@@ -265,6 +323,23 @@ impl SqliteBackend {
 }
 
 impl Shared {
+    /// Ends the open transaction as failed (see [`State::fail_open_batch`]) and wakes every call
+    /// that waits for it.
+    fn end_failed(&self, state: &mut State, why: &str) {
+        state.fail_open_batch(why.to_owned());
+        self.written_through(state.finished);
+        self.ended.notify_all();
+    }
+
+    /// Records that transaction `batch` has ended (committed or not) and wakes the reads that
+    /// wait for it.
+    fn written_through(&self, batch: u64) {
+        let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
+        written.finished = batch;
+        written.keys.retain(|_, last| *last > batch);
+        self.written_ended.notify_all();
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves nothing half-written that a commit would keep:
         // statements are atomic, and a call that panicked before its write wrote nothing.
@@ -293,6 +368,7 @@ impl Shared {
                 }
                 Err(error) => state.fail_open_batch(error.to_string()),
             }
+            self.written_through(batch);
             self.ended.notify_all();
             // Let the calls that queued up during the commit run (and join the next
             // transaction) before committing again.
@@ -393,22 +469,22 @@ fn delete_expired(connection: &Connection, now: i64) -> Result<(), BackendError>
 
 impl Backend for SqliteBackend {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
-        self.call(false, |connection| read(connection, key))
+        self.read_committed(key)
     }
 
     fn set(&self, key: &str, value: &[u8]) -> Result<(), BackendError> {
-        self.call(true, |connection| store(connection, key, value))
+        self.write(key, |connection| store(connection, key, value))
     }
 
     fn delete(&self, key: &str) -> Result<(), BackendError> {
-        self.call(true, |connection| {
+        self.write(key, |connection| {
             execute(connection, DELETE, params![STORE, key])?;
             execute(connection, EXPIRY_DELETE, params![STORE, key])
         })
     }
 
     fn increment(&self, key: &str, delta: u64) -> Result<u64, BackendError> {
-        self.call(true, |connection| add(connection, key, delta))
+        self.write(key, |connection| add(connection, key, delta))
     }
 
     fn increment_expiring(
@@ -417,7 +493,7 @@ impl Backend for SqliteBackend {
         delta: u64,
         expiry: Expiry,
     ) -> Result<ExpiringCount, BackendError> {
-        self.call(true, |connection| {
+        self.write(key, |connection| {
             delete_expired(connection, expiry.now)?;
             let value = add(connection, key, delta)?;
             execute(
@@ -434,7 +510,7 @@ impl Backend for SqliteBackend {
 
     fn update(&self, key: &str, f: &mut UpdateFn<'_>) -> Result<(), BackendError> {
         // The read and the write run under the connection's lock, so nothing comes between.
-        self.call(true, |connection| {
+        self.write(key, |connection| {
             let current = read(connection, key)?;
             if let Some(value) = f(current.as_deref())? {
                 store(connection, key, &value)?;
