@@ -162,10 +162,6 @@ impl Backend for FaultyBackend {
     fn native_counters(&self) -> Option<super::CounterFormat> {
         self.inner.native_counters()
     }
-
-    fn blocks(&self) -> bool {
-        self.inner.blocks()
-    }
 }
 
 #[cfg(test)]

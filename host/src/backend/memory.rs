@@ -126,10 +126,6 @@ impl Backend for MemoryBackend {
         })
     }
 
-    fn blocks(&self) -> bool {
-        false
-    }
-
     fn update(&self, key: &str, f: &mut UpdateFn<'_>) -> Result<(), BackendError> {
         let mut inner = self.lock();
         if let Some(value) = f(inner.entries.get(key).map(Vec::as_slice))? {

@@ -79,11 +79,6 @@ pub trait Backend: Send + Sync + 'static {
     fn native_counters(&self) -> Option<CounterFormat> {
         None
     }
-    /// Whether a call may wait on a disk or a network (so that the runtime keeps it off its
-    /// async workers). Only a store that never waits answers `false`.
-    fn blocks(&self) -> bool {
-        true
-    }
 }
 
 /// When a key of [`Backend::increment_expiring`] may go: `ttl_seconds` after `now`.

@@ -10,7 +10,6 @@ mod consumer;
 mod engine;
 mod flavor;
 mod hosts;
-mod off_worker;
 mod state;
 
 pub use self::consumer::{CONSUMER_WASM_ENV_VAR, ConsumerRuntime, default_consumer_wasm_path};
@@ -177,10 +176,9 @@ impl RuntimeBuilder {
         let ticks = timeout.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1);
         Calls {
             engine,
-            backend: off_worker::for_runtime(
-                self.backend
-                    .unwrap_or_else(|| Arc::new(MemoryBackend::new())),
-            ),
+            backend: self
+                .backend
+                .unwrap_or_else(|| Arc::new(MemoryBackend::new())),
             secrets: Arc::new(self.secrets),
             clock: self.clock,
             logs: self.capture_logs.then(LogBuffer::new),
