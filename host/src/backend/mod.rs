@@ -59,8 +59,10 @@ pub trait Backend: Send + Sync + 'static {
     /// value.
     fn increment(&self, key: &str, delta: u64) -> Result<u64, BackendError>;
     /// [`increment`](Self::increment), and the store may delete the key once `expiry` has
-    /// passed. Like Redis's, the expiry lasts while the key is only incremented; `set` and
-    /// `delete` end it. A store without expiry (redb) only increments and answers
+    /// passed; a later call with an earlier deadline does not shorten it. Like Redis's, the
+    /// expiry lasts while the key is only incremented, and this backend's own `set` and `delete`
+    /// end it (a Spin sharing an SQLite file does not know of it: only counters the component
+    /// made to expire get one). A store without expiry (redb) only increments and answers
     /// `expires: false`, and keeps the key.
     fn increment_expiring(
         &self,

@@ -6,7 +6,7 @@
 //! any number of hosts on one Redis database share everything. Counters are Redis integers
 //! (decimal text), so they are limited to `i64::MAX`, as on Spin.
 //!
-//! A key incremented with a ttl is `INCRBY` and `EXPIRE` in one `MULTI`/`EXEC`: Redis deletes it
+//! A key incremented with a ttl is `INCRBY` and `EXPIRE` in one Lua script: Redis deletes it
 //! itself. Redis is given the ttl, not a time of day, so a host clock that differs from Redis's
 //! cannot shorten it.
 //!
@@ -121,6 +121,18 @@ impl RedisBackend {
     }
 }
 
+/// `INCRBY`, then a ttl that only ever lengthens the key's life, as one script: Redis runs it
+/// atomically, and a failed `INCRBY` (a value that is not an integer) stops it before `EXPIRE`,
+/// so a plain value never gets a ttl. A key without a ttl (`TTL` answers -1) gets one.
+const INCREMENT_EXPIRING: &str = "local value = redis.call('INCRBY', KEYS[1], ARGV[1]) \
+    if redis.call('TTL', KEYS[1]) < tonumber(ARGV[2]) then \
+        redis.call('EXPIRE', KEYS[1], ARGV[2]) \
+    end \
+    return value";
+
+/// A century: longer than any key is asked to live, well inside what Redis accepts.
+const MAX_TTL_SECONDS: u64 = 100 * 366 * 24 * 3600;
+
 fn redis_delta(key: &str, delta: u64) -> Result<i64, BackendError> {
     i64::try_from(delta).map_err(|_| {
         BackendError::Other(format!(
@@ -170,13 +182,16 @@ impl Backend for RedisBackend {
         expiry: Expiry,
     ) -> Result<ExpiringCount, BackendError> {
         let delta = redis_delta(key, delta)?;
-        let ttl = i64::try_from(expiry.ttl_seconds).unwrap_or(i64::MAX);
-        let (value,): (i64,) = self.call(|connection| {
-            ::redis::pipe()
-                .atomic()
-                .incr(key, delta)
-                .expire(key, ttl)
-                .ignore()
+        // At least a second (Redis deletes a key given 0 at once), at most a century (Redis
+        // refuses a time past its own range).
+        let ttl = expiry.ttl_seconds.clamp(1, MAX_TTL_SECONDS);
+        let value: i64 = self.call(|connection| {
+            ::redis::cmd("EVAL")
+                .arg(INCREMENT_EXPIRING)
+                .arg(1)
+                .arg(key)
+                .arg(delta)
+                .arg(ttl)
                 .query(connection)
         })?;
         Ok(ExpiringCount {
@@ -241,6 +256,26 @@ mod tests {
         expires_keys(&backend, &|| 0, &|seconds| {
             std::thread::sleep(Duration::from_secs(seconds))
         });
+        // A plain value is refused and gets no ttl; a later, shorter ttl does not shorten one.
+        backend.set("plain", b"abc").unwrap();
+        let at = |ttl_seconds| Expiry {
+            now: 0,
+            ttl_seconds,
+        };
+        assert!(backend.increment_expiring("plain", 1, at(1)).is_err());
+        backend.increment_expiring("long", 1, at(600)).unwrap();
+        backend.increment_expiring("long", 1, at(1)).unwrap();
+        backend.increment_expiring("zero", 1, at(0)).unwrap();
+        backend.increment_expiring("huge", 1, at(u64::MAX)).unwrap();
+        let ttl = |key: &str| -> i64 {
+            backend
+                .call(|connection| ::redis::cmd("TTL").arg(key).query(connection))
+                .unwrap()
+        };
+        assert_eq!(ttl("plain"), -1);
+        assert!(ttl("long") > 500, "{}", ttl("long"));
+        assert!(ttl("zero") >= 0);
+        assert!(ttl("huge") > 1_000_000_000);
     }
 
     #[test]

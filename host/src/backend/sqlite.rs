@@ -33,7 +33,7 @@ use super::{
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 /// The database file's name inside the data directory (Spin's own name for it).
@@ -51,13 +51,16 @@ const EXPIRY_UPSERT: &str = "INSERT INTO customer_token_expiry (store, key, expi
                              VALUES (?1, ?2, ?3) ON CONFLICT(store, key) \
                              DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)";
 const EXPIRY_DELETE: &str = "DELETE FROM customer_token_expiry WHERE store = ?1 AND key = ?2";
+const EXPIRED_ITSELF: &str = "SELECT 1 FROM customer_token_expiry \
+                              WHERE store = ?1 AND key = ?2 AND expires_at <= ?3";
 const EXPIRED: &str = "SELECT key FROM customer_token_expiry WHERE store = ?1 AND expires_at <= ?2 \
                        ORDER BY expires_at LIMIT ?3";
 /// Expired keys each write with a ttl deletes (at most): more than the one it adds.
 pub const EXPIRED_PER_WRITE: u32 = 4;
 
-/// Key-value storage in `<dir>/sqlite_key_value.db`, on one connection: SQLite serializes
-/// writers anyway, and every statement is far cheaper than the commit it waits for.
+/// Key-value storage in `<dir>/sqlite_key_value.db`: one connection writes (SQLite serializes
+/// writers anyway, and every statement is far cheaper than the commit it waits for), another
+/// reads.
 pub struct SqliteBackend {
     shared: Arc<Shared>,
     committer: Option<std::thread::JoinHandle<()>>,
@@ -78,6 +81,9 @@ struct Shared {
     written_ended: Condvar,
     /// The reading connection.
     reader: Mutex<Connection>,
+    /// Set when SQLite is left inside a transaction that cannot be ended: every later call
+    /// fails. Outside `state`, so that reads need not wait for a commit to check it.
+    broken: OnceLock<String>,
 }
 
 /// Which keys unfinished transactions wrote, so that only reads of those wait for a commit.
@@ -102,19 +108,20 @@ struct State {
     waiting: HashMap<u64, usize>,
     /// Transactions whose commit failed and that still have callers to tell, with why.
     failed: HashMap<u64, String>,
-    /// Set when SQLite is left inside a transaction that cannot be ended: every later call fails.
-    broken: Option<String>,
     stopping: bool,
 }
 
 impl State {
     /// Ends the open transaction as failed: its callers are told `why`, and nothing of it stays
-    /// (SQLite rolled it back, or is told to).
-    fn fail_open_batch(&mut self, why: String) {
+    /// (SQLite rolled it back, or is told to). Returns why the store is broken if the
+    /// transaction could not be ended.
+    #[must_use]
+    fn fail_open_batch(&mut self, why: String) -> Option<String> {
+        let mut broken = None;
         if !self.connection.is_autocommit() {
             let _ = self.connection.execute_batch("ROLLBACK");
             if !self.connection.is_autocommit() {
-                self.broken = Some(format!(
+                broken = Some(format!(
                     "SQLite: a failed transaction could not be rolled back ({why})"
                 ));
             }
@@ -127,6 +134,7 @@ impl State {
         self.open = false;
         self.finished = batch;
         self.batch = batch + 1;
+        broken
     }
 }
 
@@ -190,6 +198,9 @@ impl SqliteBackend {
             .map_err(cannot)?;
         let reader = Connection::open(&path).map_err(cannot)?;
         reader.busy_timeout(BUSY_TIMEOUT).map_err(cannot)?;
+        reader
+            .execute_batch("PRAGMA query_only = ON")
+            .map_err(cannot)?;
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 connection,
@@ -198,7 +209,6 @@ impl SqliteBackend {
                 finished: 0,
                 waiting: HashMap::new(),
                 failed: HashMap::new(),
-                broken: None,
                 stopping: false,
             }),
             work: Condvar::new(),
@@ -206,6 +216,7 @@ impl SqliteBackend {
             written: Mutex::new(Written::default()),
             written_ended: Condvar::new(),
             reader: Mutex::new(reader),
+            broken: OnceLock::new(),
         });
         let committer = {
             let shared = shared.clone();
@@ -234,18 +245,19 @@ impl SqliteBackend {
                 .written
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            while let Some(&last) = written.keys.get(key) {
-                if last <= written.finished {
-                    break;
+            // Only the transaction that wrote the key last when the read began: a later write
+            // of it is concurrent with this read, which may see either value.
+            if let Some(&last) = written.keys.get(key) {
+                while written.finished < last {
+                    written = self
+                        .shared
+                        .written_ended
+                        .wait(written)
+                        .unwrap_or_else(PoisonError::into_inner);
                 }
-                written = self
-                    .shared
-                    .written_ended
-                    .wait(written)
-                    .unwrap_or_else(PoisonError::into_inner);
             }
         }
-        if let Some(broken) = &self.shared.lock().broken {
+        if let Some(broken) = self.shared.broken.get() {
             return Err(BackendError::Other(broken.clone()));
         }
         let reader = self
@@ -264,7 +276,7 @@ impl SqliteBackend {
         f: impl FnOnce(&Connection) -> Result<R, BackendError>,
     ) -> Result<R, BackendError> {
         let mut state = self.shared.lock();
-        if let Some(broken) = &state.broken {
+        if let Some(broken) = self.shared.broken.get() {
             return Err(BackendError::Other(broken.clone()));
         }
         if state.open && state.connection.is_autocommit() {
@@ -282,7 +294,28 @@ impl SqliteBackend {
                 .map_err(failure)?;
             state.open = true;
         }
-        let result = f(&state.connection);
+        // A savepoint per call, so that a call whose later statement fails keeps none of its
+        // earlier ones, while the transaction goes on for the other calls in it.
+        let result = state
+            .connection
+            .execute_batch("SAVEPOINT call")
+            .map_err(failure)
+            .and_then(|()| match f(&state.connection) {
+                Ok(value) => {
+                    state
+                        .connection
+                        .execute_batch("RELEASE call")
+                        .map_err(failure)?;
+                    Ok(value)
+                }
+                Err(error) => {
+                    state
+                        .connection
+                        .execute_batch("ROLLBACK TO call; RELEASE call")
+                        .map_err(failure)?;
+                    Err(error)
+                }
+            });
         let batch = state.batch;
         self.shared
             .written
@@ -326,7 +359,9 @@ impl Shared {
     /// Ends the open transaction as failed (see [`State::fail_open_batch`]) and wakes every call
     /// that waits for it.
     fn end_failed(&self, state: &mut State, why: &str) {
-        state.fail_open_batch(why.to_owned());
+        if let Some(broken) = state.fail_open_batch(why.to_owned()) {
+            let _ = self.broken.set(broken);
+        }
         self.written_through(state.finished);
         self.ended.notify_all();
     }
@@ -366,7 +401,11 @@ impl Shared {
                     state.finished = batch;
                     state.batch = batch + 1;
                 }
-                Err(error) => state.fail_open_batch(error.to_string()),
+                Err(error) => {
+                    if let Some(broken) = state.fail_open_batch(error.to_string()) {
+                        let _ = self.broken.set(broken);
+                    }
+                }
             }
             self.written_through(batch);
             self.ended.notify_all();
@@ -495,6 +534,16 @@ impl Backend for SqliteBackend {
     ) -> Result<ExpiringCount, BackendError> {
         self.write(key, |connection| {
             delete_expired(connection, expiry.now)?;
+            // The key itself starts afresh once its time is up, even if it was not among the
+            // oldest expired keys just deleted.
+            let expired = connection
+                .prepare_cached(EXPIRED_ITSELF)
+                .and_then(|mut statement| statement.exists(params![STORE, key, expiry.now]))
+                .map_err(failure)?;
+            if expired {
+                execute(connection, DELETE, params![STORE, key])?;
+                execute(connection, EXPIRY_DELETE, params![STORE, key])?;
+            }
             let value = add(connection, key, delta)?;
             execute(
                 connection,
@@ -592,6 +641,72 @@ mod tests {
         }
         assert_eq!(left(&backend), 0);
         assert!(backend.get("new-0").unwrap().is_some());
+    }
+
+    #[test]
+    fn an_expired_key_starts_afresh_even_behind_many_others() {
+        let dir = TempDir::new("sqlite-expiry-itself");
+        let backend = SqliteBackend::open(dir.path()).unwrap();
+        let at = |now| Expiry {
+            now,
+            ttl_seconds: 10,
+        };
+        for i in 0..10 {
+            backend
+                .increment_expiring(&format!("older-{i}"), 1, at(900))
+                .unwrap();
+        }
+        backend.increment_expiring("nonce", 5, at(1_000)).unwrap();
+        assert_eq!(
+            backend.increment_expiring("nonce", 1, at(5_000)),
+            Ok(ExpiringCount {
+                value: 1,
+                expires: true
+            })
+        );
+    }
+
+    #[test]
+    fn a_call_that_fails_keeps_none_of_its_statements() {
+        let dir = TempDir::new("sqlite-call-atomic");
+        let backend = SqliteBackend::open(dir.path()).unwrap();
+        let at = |now| Expiry {
+            now,
+            ttl_seconds: 10,
+        };
+        backend.increment_expiring("old", 1, at(1_000)).unwrap();
+        backend.set("plain", b"abc").unwrap();
+        // Deleting the expired "old" comes first, then the increment of a plain value fails.
+        assert!(backend.increment_expiring("plain", 1, at(5_000)).is_err());
+        assert!(backend.get("old").unwrap().is_some());
+        assert_eq!(backend.get("plain"), Ok(Some(b"abc".to_vec())));
+        // The transaction went on for the calls after it.
+        backend.set("after", b"x").unwrap();
+        assert_eq!(backend.get("after"), Ok(Some(b"x".to_vec())));
+    }
+
+    #[test]
+    fn reads_during_writes_see_every_answered_write() {
+        let dir = TempDir::new("sqlite-reads-during-writes");
+        let backend = Arc::new(SqliteBackend::open(dir.path()).unwrap());
+        let handles: Vec<_> = (0..8)
+            .map(|thread| {
+                let backend = backend.clone();
+                std::thread::spawn(move || {
+                    for i in 0..25 {
+                        let key = format!("k-{thread}-{i}");
+                        backend.set(&key, key.as_bytes()).unwrap();
+                        // Answered, so committed: the reading connection sees it.
+                        assert_eq!(backend.get(&key), Ok(Some(key.clone().into_bytes())));
+                        backend.delete(&key).unwrap();
+                        assert_eq!(backend.get(&key), Ok(None));
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.join().unwrap();
+        }
     }
 
     #[test]
