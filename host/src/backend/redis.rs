@@ -205,7 +205,7 @@ impl Backend for RedisBackend {
         // key changed meanwhile; then read again and ask `f` again.
         let mut refused = None;
         self.call(|connection| {
-            ::redis::transaction(connection, &[key], |connection, pipe| {
+            let result = ::redis::transaction(connection, &[key], |connection, pipe| {
                 let current: Option<Vec<u8>> = connection.get(key)?;
                 match f(current.as_deref()) {
                     Ok(Some(value)) => pipe.set(key, value).ignore().query(connection),
@@ -215,7 +215,13 @@ impl Backend for RedisBackend {
                         Ok(Some(()))
                     }
                 }
-            })
+            });
+            if result.is_err() {
+                // `redis::transaction` returns a command's error without ending its WATCH, which
+                // would otherwise stay on the pooled connection and abort a later transaction.
+                let _: RedisResult<()> = ::redis::cmd("UNWATCH").query(connection);
+            }
+            result
         })?;
         refused.map_or(Ok(()), Err)
     }
@@ -244,6 +250,43 @@ mod tests {
         // Counters are Redis integers, readable by any other Redis client as such.
         backend.increment("plain-counter", 7).unwrap();
         assert_eq!(backend.get("plain-counter"), Ok(Some(b"7".to_vec())));
+    }
+
+    #[test]
+    fn a_failed_update_leaves_no_watch_on_its_connection() {
+        let Some(server) = RedisServer::start_or_skip("redis-unwatch") else {
+            return;
+        };
+        let backend = RedisBackend::connect(&server.url()).unwrap();
+        backend
+            .call(|connection| {
+                ::redis::cmd("RPUSH")
+                    .arg("list")
+                    .arg("x")
+                    .query::<i64>(connection)
+            })
+            .unwrap();
+        // GET on a list is refused inside the transaction.
+        assert!(backend.update("list", &mut |_| Ok(None)).is_err());
+        // The list changes (on another connection) while the failed update's connection is idle
+        // in the pool: a WATCH left on it would abort the next transaction run on it.
+        let other = RedisBackend::connect(&server.url()).unwrap();
+        other
+            .call(|connection| {
+                ::redis::cmd("RPUSH")
+                    .arg("list")
+                    .arg("y")
+                    .query::<i64>(connection)
+            })
+            .unwrap();
+        let mut calls = 0;
+        backend
+            .update("u", &mut |_| {
+                calls += 1;
+                Ok(Some(b"v".to_vec()))
+            })
+            .unwrap();
+        assert_eq!(calls, 1, "the update ran again: a WATCH was left behind");
     }
 
     #[test]

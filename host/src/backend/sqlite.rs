@@ -282,8 +282,10 @@ impl SqliteBackend {
         if state.open && state.connection.is_autocommit() {
             // SQLite rolled the open transaction back itself (it may, on a full disk or an I/O
             // error): its callers must hear so before anything runs outside a transaction.
-            self.shared
-                .end_failed(&mut state, "SQLite rolled the transaction back");
+            self.shared.end_failed(
+                &mut state,
+                "SQLite rolled the transaction back, nothing of it was kept",
+            );
         }
         if !state.open {
             // IMMEDIATE takes the write lock now, so that no other process writes between this
@@ -326,8 +328,10 @@ impl SqliteBackend {
         *state.waiting.entry(batch).or_default() += 1;
         if state.connection.is_autocommit() {
             // This call's statement made SQLite roll back the transaction (see above).
-            self.shared
-                .end_failed(&mut state, "SQLite rolled the transaction back");
+            self.shared.end_failed(
+                &mut state,
+                "SQLite rolled the transaction back, nothing of it was kept",
+            );
         } else {
             self.shared.work.notify_one();
         }
@@ -348,7 +352,7 @@ impl SqliteBackend {
         }
         if let Some(why) = why {
             return Err(BackendError::Other(format!(
-                "SQLite: the commit failed, nothing of this call was kept: {why}"
+                "SQLite: this call's transaction failed: {why}"
             )));
         }
         result
@@ -402,9 +406,16 @@ impl Shared {
                     state.batch = batch + 1;
                 }
                 Err(error) => {
-                    if let Some(broken) = state.fail_open_batch(error.to_string()) {
-                        let _ = self.broken.set(broken);
-                    }
+                    // A failed COMMIT may still have reached the WAL, which the next opening
+                    // replays: its callers cannot be told that nothing was kept, and nothing
+                    // more may run on a store in that state. Every later call fails until the
+                    // host is restarted (and SQLite recovers the file).
+                    let why = format!(
+                        "the commit failed ({error}), and what it wrote may or may not be kept; \
+                         the store refuses every call until it is reopened"
+                    );
+                    let _ = state.fail_open_batch(why.clone());
+                    let _ = self.broken.set(format!("SQLite: {why}"));
                 }
             }
             self.written_through(batch);
