@@ -22,10 +22,9 @@
 //! every call of its transaction (their writes are rolled back), so no caller is told of a write
 //! that is not there.
 //!
-//! Reads go to a second connection, which sees only committed data, and do not wait for a
-//! commit unless the key they read was written by a transaction that has not ended yet: then
-//! they wait for its end, so nothing uncommitted is ever read and a write is seen as soon as its
-//! caller is told it succeeded.
+//! Reads go to a second connection, which sees only committed data and never waits for a
+//! commit: a write is visible from its commit on, which is before its caller is told it
+//! succeeded, and a read that overlaps an unfinished write sees the value before it.
 
 use super::{
     Backend, BackendError, CounterFormat, ExpiringCount, Expiry, UpdateFn, create_data_dir,
@@ -75,24 +74,11 @@ struct Shared {
     work: Condvar,
     /// Wakes the waiting calls: a transaction has ended, well or not.
     ended: Condvar,
-    /// The keys that transactions not yet ended wrote (never held during a commit).
-    written: Mutex<Written>,
-    /// Wakes the reads that wait for a transaction to end.
-    written_ended: Condvar,
     /// The reading connection.
     reader: Mutex<Connection>,
     /// Set when SQLite is left inside a transaction that cannot be ended: every later call
     /// fails. Outside `state`, so that reads need not wait for a commit to check it.
     broken: OnceLock<String>,
-}
-
-/// Which keys unfinished transactions wrote, so that only reads of those wait for a commit.
-#[derive(Default)]
-struct Written {
-    /// The last transaction that wrote each key, while that transaction has not ended.
-    keys: HashMap<String, u64>,
-    /// The highest transaction number whose commit has ended, well or not.
-    finished: u64,
 }
 
 struct State {
@@ -127,9 +113,8 @@ impl State {
             }
         }
         let batch = self.batch;
-        if let Some(callers) = self.waiting.remove(&batch) {
+        if self.waiting.contains_key(&batch) {
             self.failed.insert(batch, why);
-            self.waiting.insert(batch, callers);
         }
         self.open = false;
         self.finished = batch;
@@ -213,8 +198,6 @@ impl SqliteBackend {
             }),
             work: Condvar::new(),
             ended: Condvar::new(),
-            written: Mutex::new(Written::default()),
-            written_ended: Condvar::new(),
             reader: Mutex::new(reader),
             broken: OnceLock::new(),
         });
@@ -237,26 +220,8 @@ impl SqliteBackend {
         &self.path
     }
 
-    /// Reads `key` from the committed data, once no unfinished transaction has written it.
+    /// Reads `key` from the committed data.
     fn read_committed(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
-        {
-            let mut written = self
-                .shared
-                .written
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            // Only the transaction that wrote the key last when the read began: a later write
-            // of it is concurrent with this read, which may see either value.
-            if let Some(&last) = written.keys.get(key) {
-                while written.finished < last {
-                    written = self
-                        .shared
-                        .written_ended
-                        .wait(written)
-                        .unwrap_or_else(PoisonError::into_inner);
-                }
-            }
-        }
         if let Some(broken) = self.shared.broken.get() {
             return Err(BackendError::Other(broken.clone()));
         }
@@ -268,11 +233,10 @@ impl SqliteBackend {
         read(&reader, key)
     }
 
-    /// Runs `f`, which writes `key`, on the writing connection inside the open transaction
-    /// (opening one if needed), and returns once the transaction is committed.
+    /// Runs `f` on the writing connection inside the open transaction (opening one if needed),
+    /// and returns once the transaction is committed.
     fn write<R>(
         &self,
-        key: &str,
         f: impl FnOnce(&Connection) -> Result<R, BackendError>,
     ) -> Result<R, BackendError> {
         let mut state = self.shared.lock();
@@ -319,12 +283,6 @@ impl SqliteBackend {
                 }
             });
         let batch = state.batch;
-        self.shared
-            .written
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .keys
-            .insert(key.to_owned(), batch);
         *state.waiting.entry(batch).or_default() += 1;
         if state.connection.is_autocommit() {
             // This call's statement made SQLite roll back the transaction (see above).
@@ -366,17 +324,7 @@ impl Shared {
         if let Some(broken) = state.fail_open_batch(why.to_owned()) {
             let _ = self.broken.set(broken);
         }
-        self.written_through(state.finished);
         self.ended.notify_all();
-    }
-
-    /// Records that transaction `batch` has ended (committed or not) and wakes the reads that
-    /// wait for it.
-    fn written_through(&self, batch: u64) {
-        let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
-        written.finished = batch;
-        written.keys.retain(|_, last| *last > batch);
-        self.written_ended.notify_all();
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -418,7 +366,6 @@ impl Shared {
                     let _ = self.broken.set(format!("SQLite: {why}"));
                 }
             }
-            self.written_through(batch);
             self.ended.notify_all();
             // Let the calls that queued up during the commit run (and join the next
             // transaction) before committing again.
@@ -500,6 +447,12 @@ fn add(connection: &Connection, key: &str, delta: u64) -> Result<u64, BackendErr
     Ok(next_unsigned)
 }
 
+/// Deletes `key` and its expiry, if it has one.
+fn remove(connection: &Connection, key: &str) -> Result<(), BackendError> {
+    execute(connection, DELETE, params![STORE, key])?;
+    execute(connection, EXPIRY_DELETE, params![STORE, key])
+}
+
 /// Deletes up to [`EXPIRED_PER_WRITE`] keys whose expiry is at or before `now`.
 fn delete_expired(connection: &Connection, now: i64) -> Result<(), BackendError> {
     let expired: Vec<String> = connection
@@ -510,11 +463,7 @@ fn delete_expired(connection: &Connection, now: i64) -> Result<(), BackendError>
                 .collect()
         })
         .map_err(failure)?;
-    for key in &expired {
-        execute(connection, DELETE, params![STORE, key])?;
-        execute(connection, EXPIRY_DELETE, params![STORE, key])?;
-    }
-    Ok(())
+    expired.iter().try_for_each(|key| remove(connection, key))
 }
 
 impl Backend for SqliteBackend {
@@ -523,18 +472,15 @@ impl Backend for SqliteBackend {
     }
 
     fn set(&self, key: &str, value: &[u8]) -> Result<(), BackendError> {
-        self.write(key, |connection| store(connection, key, value))
+        self.write(|connection| store(connection, key, value))
     }
 
     fn delete(&self, key: &str) -> Result<(), BackendError> {
-        self.write(key, |connection| {
-            execute(connection, DELETE, params![STORE, key])?;
-            execute(connection, EXPIRY_DELETE, params![STORE, key])
-        })
+        self.write(|connection| remove(connection, key))
     }
 
     fn increment(&self, key: &str, delta: u64) -> Result<u64, BackendError> {
-        self.write(key, |connection| add(connection, key, delta))
+        self.write(|connection| add(connection, key, delta))
     }
 
     fn increment_expiring(
@@ -543,7 +489,7 @@ impl Backend for SqliteBackend {
         delta: u64,
         expiry: Expiry,
     ) -> Result<ExpiringCount, BackendError> {
-        self.write(key, |connection| {
+        self.write(|connection| {
             delete_expired(connection, expiry.now)?;
             // The key itself starts afresh once its time is up, even if it was not among the
             // oldest expired keys just deleted.
@@ -552,8 +498,7 @@ impl Backend for SqliteBackend {
                 .and_then(|mut statement| statement.exists(params![STORE, key, expiry.now]))
                 .map_err(failure)?;
             if expired {
-                execute(connection, DELETE, params![STORE, key])?;
-                execute(connection, EXPIRY_DELETE, params![STORE, key])?;
+                remove(connection, key)?;
             }
             let value = add(connection, key, delta)?;
             execute(
@@ -570,7 +515,7 @@ impl Backend for SqliteBackend {
 
     fn update(&self, key: &str, f: &mut UpdateFn<'_>) -> Result<(), BackendError> {
         // The read and the write run under the connection's lock, so nothing comes between.
-        self.write(key, |connection| {
+        self.write(|connection| {
             let current = read(connection, key)?;
             if let Some(value) = f(current.as_deref())? {
                 store(connection, key, &value)?;
