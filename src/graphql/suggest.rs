@@ -5,10 +5,17 @@ use std::cmp::Ordering;
 
 /// The options close enough to `input`, closest first (ties in natural order).
 pub fn suggestion_list<'o>(input: &str, options: impl IntoIterator<Item = &'o str>) -> Vec<String> {
+    // Only the collecting is generic: one copy of the rest (and of its sort) serves every
+    // caller, which keeps the component small.
+    let options: Vec<&str> = options.into_iter().collect();
+    suggestions_among(input, &options)
+}
+
+fn suggestions_among(input: &str, options: &[&str]) -> Vec<String> {
     let threshold = input.chars().count() as f64 * 0.4 + 1.0;
     let measure = LexicalDistance::new(input);
     let mut scored: Vec<(usize, &str)> = Vec::new();
-    for option in options {
+    for &option in options {
         if scored.iter().any(|(_, seen)| *seen == option) {
             continue;
         }
