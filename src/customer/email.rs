@@ -53,8 +53,12 @@ fn is_valid_quoted(inner: &str) -> bool {
 }
 
 /// A DNS host name of at least two labels whose TLD is alphabetic (or an IDN `xn--` label).
-/// Internationalised labels are allowed as Laminas allows IDN hosts. IP literals are not.
+/// Internationalised labels are allowed as Laminas allows IDN hosts. IP literals are not, nor
+/// are the characters that IDNA mapping (UTS-46) would turn into others before a lookup.
 fn is_valid_host(host: &str) -> bool {
+    if host.chars().any(is_mapped_by_idna) {
+        return false;
+    }
     let labels: Vec<&str> = host.split('.').collect();
     let Some((tld, _)) = labels.split_last() else {
         return false;
@@ -64,6 +68,15 @@ fn is_valid_host(host: &str) -> bool {
     }
     let tld_ok = tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic);
     tld_ok || (tld.len() > 4 && tld.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--")))
+}
+
+/// The Halfwidth and Fullwidth Forms block (`ｅｘａｍｐｌｅ．ｃｏｍ` is `example.com` to a
+/// browser or a mail server) and the ideographic full stop, which UTS-46 maps to `.`. Without
+/// the full mapping (the `idna` crate's tables do not fit the component's size budget), an
+/// address written with them would be a second customer for the same mailbox: refused instead.
+/// Other non-ASCII domains are taken as given.
+fn is_mapped_by_idna(c: char) -> bool {
+    c == '\u{3002}' || ('\u{ff00}'..='\u{ffef}').contains(&c)
 }
 
 fn is_valid_label(label: &str) -> bool {
@@ -132,6 +145,25 @@ mod tests {
             &too_long,
         ] {
             assert!(!is_valid_email(address), "{address:?}");
+        }
+    }
+
+    #[test]
+    fn domains_idna_would_map_to_another_are_refused() {
+        for address in [
+            "a@\u{ff45}xample.com", // fullwidth e
+            "a@\u{ff45}\u{ff58}\u{ff41}\u{ff4d}\u{ff50}\u{ff4c}\u{ff45}.com",
+            "a@example\u{ff0e}com",                  // fullwidth full stop
+            "a@example\u{3002}com",                  // ideographic full stop
+            "a@example\u{ff61}com",                  // halfwidth ideographic full stop
+            "a@\u{ff76}\u{ff80}\u{ff76}\u{ff85}.jp", // halfwidth katakana
+            "a@example.\u{ff43}\u{ff4f}\u{ff4d}",
+        ] {
+            assert!(!is_valid_email(address), "{address:?}");
+        }
+        // Other non-ASCII domains are taken as given.
+        for address in ["a@bücher.de", "a@例え.jp", "a@пример.рф"] {
+            assert!(is_valid_email(address), "{address:?}");
         }
     }
 
