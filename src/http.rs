@@ -519,10 +519,16 @@ mod tests {
             keys_read(Some("OAuth oauth_nonce=\"n\""), EXCHANGE),
             (403, Vec::<String>::new())
         );
-        // A junk Bearer token costs one key, the token secret.
+        // A junk Bearer token is refused on its shape, and a well-formed one for a customer the
+        // store does not have on that one read: neither reads a secret.
         assert_eq!(
             keys_read(Some("Bearer junk"), "{ __typename }"),
-            (401, vec!["customer_token_secret".to_owned()])
+            (401, Vec::<String>::new())
+        );
+        let forged = crate::token::issue(&crate::token::TokenKey::new(&[7; 32]), 6, 0, i64::MAX);
+        assert_eq!(
+            keys_read(Some(&format!("Bearer {forged}")), "{ __typename }"),
+            (401, Vec::<String>::new())
         );
         // `customer` without a token, and queries that need no configuration, read nothing.
         assert_eq!(

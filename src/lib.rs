@@ -12,8 +12,8 @@ pub mod oauth;
 pub mod ports;
 pub mod resolver;
 pub mod service;
-pub mod store_key;
 pub mod token;
+pub mod token_key;
 
 #[cfg(target_arch = "wasm32")]
 mod component;

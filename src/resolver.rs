@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::customer::{Attribute, AttributeValue, CustomerInput};
+use crate::customer::{Attribute, AttributeValue, Customer, CustomerInput};
 use crate::graphql::{Category, FieldError, ResolveError, Resolver};
 use crate::oauth::{Problem, SignedRequest, VerifyError, check_shape};
 use crate::service::{Bearer, ExchangeError, Internal, Ports, Service, log};
@@ -37,9 +37,9 @@ impl<'a> RequestResolver<'a> {
     }
 
     /// The customer of the Bearer token, or Magento's authorization error.
-    fn customer_id(&self) -> Result<u32, ResolveError> {
-        match self.bearer {
-            Some(Bearer::Customer { id }) => Ok(id),
+    fn bearer_customer(&self) -> Result<&Customer, ResolveError> {
+        match &self.bearer {
+            Some(Bearer::Customer(customer)) => Ok(customer),
             None | Some(Bearer::OtherUser) => Err(field_error(
                 NOT_AUTHORIZED.into(),
                 Category::Authorization,
@@ -92,21 +92,12 @@ impl<'a> RequestResolver<'a> {
     }
 
     fn customer(&self) -> Result<Value, ResolveError> {
-        let id = self.customer_id()?;
-        let service = self.service()?;
-        match service.customer(id).map_err(internal)? {
-            Some(customer) => Ok(service.view(&customer)),
-            // Magento's GetCustomer for a token whose customer is gone.
-            None => Err(field_error(
-                format!("Customer with id \"{id}\" does not exist."),
-                Category::NoSuchEntity,
-                Map::new(),
-            )),
-        }
+        let customer = self.bearer_customer()?;
+        Ok(self.service()?.view(customer))
     }
 
     fn revoke(&self) -> Result<Value, ResolveError> {
-        let id = self.customer_id()?;
+        let id = self.bearer_customer()?.id;
         self.service()?.revoke(id).map_err(internal)?;
         Ok(json!({"result": true}))
     }

@@ -7,12 +7,17 @@ use serde_json::Value;
 
 use crate::config::{self, Config, ConfigError, ProfileOnLogin};
 use crate::customer::{
-    Customer, CustomerInput, Customers, InvalidInput, Revocations, customer_view, validate,
+    Customer, CustomerInput, Customers, Generations, InvalidInput, customer_view, validate,
 };
 use crate::oauth::{Shaped, SignedRequest, SweepDue, Verifier, VerifyError, nonce};
 use crate::ports::{Clock, KeyValue, Secrets, StoreError};
-use crate::store_key;
-use crate::token::{self, TokenError};
+use crate::token::{self, Token, TokenError, TokenKey};
+use crate::token_key::SecretKey;
+
+/// How many generations before the current one a token is still recognised as revoked rather
+/// than unreadable (both are 401 `graphql-authentication`, on which the drop-ins sign out).
+/// Each costs a key derivation and an HMAC, but only for a token the current key refused.
+pub const REVOKED_GENERATIONS_RECOGNISED: u64 = 4;
 
 /// What the service runs on.
 #[derive(Clone, Copy)]
@@ -74,11 +79,10 @@ impl From<StoreError> for TokenRefusal {
 }
 
 /// Whom a valid Bearer token speaks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Bearer {
-    Customer {
-        id: u32,
-    },
+    /// The customer, as read to check the token (so an operation needs no second read).
+    Customer(Box<Customer>),
     /// A valid token of another Magento user type (admin, integration): authenticated, but
     /// not a customer.
     OtherUser,
@@ -127,45 +131,42 @@ impl<'a> Service<'a> {
     }
 
     /// Validates `input`, finds or creates its customer (applying the profile of a repeat
-    /// login when so configured), and issues a token for it.
+    /// login when so configured), and issues a token for it with the key of its record and
+    /// current generation.
     pub fn exchange(&self, input: &CustomerInput) -> Result<Exchanged, ExchangeError> {
         validate(input).map_err(ExchangeError::Invalid)?;
         let customers = Customers::new(self.ports.store, self.ports.clock);
         let found = customers.find_or_create(input)?;
-        let mut customer = found.customer;
+        let mut record = found.record;
         if !found.created && self.config.profile_on_login == ProfileOnLogin::Update {
-            let updated = customer.with_profile(input);
-            if updated != customer {
-                customers.save(&updated)?;
-                customer = updated;
+            let updated = record.customer.with_profile(input);
+            if updated != record.customer {
+                record.customer = updated;
+                customers.save(&record)?;
             }
         }
-        let key = store_key::for_issuing(
-            self.ports.store,
-            self.ports.clock,
-            &self.config.customer_token_secret,
-        )?;
+        let id = record.customer.id;
+        let generation = Generations::new(self.ports.store).current(id)?;
+        let key = secret_key(&self.config.customer_token_secret)
+            .map_err(ExchangeError::Internal)?
+            .for_customer(id, &record.key_material, generation);
         let token = token::issue(
             &key,
-            customer.id,
+            id,
             self.ports.clock.now_unix(),
             self.config.token_lifetime_seconds(),
         );
         Ok(Exchanged {
-            customer,
+            customer: record.customer,
             token,
             created: found.created,
         })
     }
 
-    /// The customer with `id`, if it exists.
-    pub fn customer(&self, id: u32) -> Result<Option<Customer>, Internal> {
-        Ok(Customers::new(self.ports.store, self.ports.clock).by_id(id)?)
-    }
-
     /// Revokes every token of customer `id` issued up to now.
     pub fn revoke(&self, id: u32) -> Result<(), Internal> {
-        Ok(Revocations::new(self.ports.store).revoke(id, self.ports.clock.now_unix())?)
+        Generations::new(self.ports.store).revoke(id)?;
+        Ok(())
     }
 
     /// The GraphQL `Customer` object of `customer` in this store's configuration.
@@ -175,30 +176,217 @@ impl<'a> Service<'a> {
 }
 
 /// Checks a Bearer token in Magento's order: read (signature, header, claims), expiry,
-/// revocation. Reads one configuration key (`customer_token_secret`) and the store's key value
-/// (one `get`), so junk tokens cost no more. Whether its customer exists is for the operation that needs one.
+/// revocation. The key is the claimed customer's, so this reads its record (one `get`), one
+/// configuration key (`customer_token_secret`) and its generation (one `increment` by 0). A
+/// token that is not a JWT reads nothing, and one whose customer has no record reads only
+/// that: it cannot be checked, so it is unreadable, whatever it claims.
 pub fn authenticate(ports: Ports<'_>, token: &str) -> Result<Bearer, TokenRefusal> {
-    let secret = config::token_secret(ports.secrets)
-        .map_err(|error| TokenRefusal::Internal(Internal::Config(error)))?;
-    // A store that never issued a token has no key to check one with.
-    let Some(key) = store_key::for_verifying(ports.store, ports.clock, &secret)? else {
+    let Ok(token) = Token::parse(token) else {
         return Err(TokenRefusal::Unreadable);
     };
-    let claims = match token::verify(&key, token, ports.clock.now_unix()) {
+    let id = token.claimed_uid();
+    let Some(record) = Customers::new(ports.store, ports.clock).by_id(id)? else {
+        return Err(TokenRefusal::Unreadable);
+    };
+    let secret = config::token_secret(ports.secrets)
+        .map_err(|error| TokenRefusal::Internal(Internal::Config(error)))?;
+    let secret = secret_key(&secret).map_err(TokenRefusal::Internal)?;
+    let generation = Generations::new(ports.store).current(id)?;
+    let now = ports.clock.now_unix();
+    let key = |generation| secret.for_customer(id, &record.key_material, generation);
+    let claims = match token.verify(&key(generation), now) {
         Ok(claims) => claims,
         Err(TokenError::Expired) => return Err(TokenRefusal::Expired),
+        Err(TokenError::BadSignature) => {
+            return Err(refusal_of_older(&token, generation, key, now));
+        }
         Err(_) => return Err(TokenRefusal::Unreadable),
     };
     if !claims.is_customer() {
         return Ok(Bearer::OtherUser);
     }
-    if Revocations::new(ports.store).is_revoked(claims.uid, claims.iat)? {
-        return Err(TokenRefusal::Revoked);
+    Ok(Bearer::Customer(Box::new(record.customer)))
+}
+
+/// Why a token the current generation's key refused is refused: it was issued before one of
+/// the last revocations (expired first, in Magento's order), or it is unreadable.
+fn refusal_of_older(
+    token: &Token<'_>,
+    generation: u64,
+    key: impl Fn(u64) -> TokenKey,
+    now: i64,
+) -> TokenRefusal {
+    let oldest = generation.saturating_sub(REVOKED_GENERATIONS_RECOGNISED);
+    for older in (oldest..generation).rev() {
+        match token.verify(&key(older), now) {
+            Ok(_) => return TokenRefusal::Revoked,
+            Err(TokenError::Expired) => return TokenRefusal::Expired,
+            Err(_) => {}
+        }
     }
-    Ok(Bearer::Customer { id: claims.uid })
+    TokenRefusal::Unreadable
+}
+
+/// The secret's HMAC key schedule, or the configuration error that HMAC never gives.
+fn secret_key(secret: &[u8]) -> Result<SecretKey, Internal> {
+    SecretKey::new(secret).ok_or(Internal::Config(ConfigError::Invalid {
+        key: config::CUSTOMER_TOKEN_SECRET,
+        reason: "is not usable as an HMAC key",
+    }))
 }
 
 /// One log line on stderr, which every host collects. Never pass secret values here.
 pub fn log(message: fmt::Arguments<'_>) {
     eprintln!("customer-token: {message}");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::memory::{MemorySecrets, MemoryStore};
+
+    struct StillClock(Cell<i64>);
+
+    impl Clock for StillClock {
+        fn now_unix(&self) -> i64 {
+            self.0.get()
+        }
+        fn pause(&self, _: u64) {}
+    }
+
+    fn secrets() -> MemorySecrets {
+        MemorySecrets(HashMap::from(
+            [
+                ("oauth_consumer_key", "ck"),
+                ("oauth_consumer_secret", "cs"),
+                ("oauth_access_token", "at"),
+                ("oauth_access_token_secret", "ats"),
+                (
+                    "customer_token_secret",
+                    "customer-token-secret-0123456789abcdef",
+                ),
+            ]
+            .map(|(key, value)| (key.to_owned(), value.to_owned())),
+        ))
+    }
+
+    fn input(email: &str) -> CustomerInput {
+        CustomerInput {
+            firstname: "Roni".into(),
+            lastname: "Cost".into(),
+            email: email.into(),
+            ..CustomerInput::default()
+        }
+    }
+
+    struct World {
+        store: MemoryStore,
+        secrets: MemorySecrets,
+        clock: StillClock,
+    }
+
+    impl World {
+        fn new() -> World {
+            World {
+                store: MemoryStore::default(),
+                secrets: secrets(),
+                clock: StillClock(Cell::new(1_748_499_421)),
+            }
+        }
+
+        fn ports(&self) -> Ports<'_> {
+            Ports {
+                store: &self.store,
+                secrets: &self.secrets,
+                clock: &self.clock,
+            }
+        }
+
+        fn exchange(&self, email: &str) -> Exchanged {
+            Service::new(self.ports())
+                .unwrap()
+                .exchange(&input(email))
+                .unwrap()
+        }
+
+        fn revoke(&self, id: u32) {
+            Service::new(self.ports()).unwrap().revoke(id).unwrap();
+        }
+
+        fn refusal(&self, token: &str) -> Option<&'static str> {
+            match authenticate(self.ports(), token) {
+                Ok(_) => None,
+                Err(TokenRefusal::Unreadable) => Some("unreadable"),
+                Err(TokenRefusal::Expired) => Some("expired"),
+                Err(TokenRefusal::Revoked) => Some("revoked"),
+                Err(TokenRefusal::Internal(error)) => panic!("{error}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_login_in_the_second_of_a_revocation_gets_a_working_token() {
+        let world = World::new();
+        let before = world.exchange("a@example.com");
+        world.revoke(before.customer.id);
+        let after = world.exchange("a@example.com");
+        assert_eq!(world.refusal(&before.token), Some("revoked"));
+        assert_eq!(world.refusal(&after.token), None);
+        assert_eq!(
+            authenticate(world.ports(), &after.token).unwrap(),
+            Bearer::Customer(Box::new(after.customer))
+        );
+    }
+
+    #[test]
+    fn tokens_of_the_last_four_generations_are_revoked_and_older_ones_unreadable() {
+        let world = World::new();
+        let token = world.exchange("a@example.com").token;
+        let id = 1;
+        for _ in 0..REVOKED_GENERATIONS_RECOGNISED {
+            world.revoke(id);
+            assert_eq!(world.refusal(&token), Some("revoked"));
+        }
+        world.revoke(id);
+        assert_eq!(world.refusal(&token), Some("unreadable"));
+    }
+
+    #[test]
+    fn a_revoked_token_that_has_expired_is_expired_as_magento_checks_expiry_first() {
+        let world = World::new();
+        let token = world.exchange("a@example.com").token;
+        world.revoke(1);
+        world.clock.0.set(world.clock.0.get() + 3_600);
+        assert_eq!(world.refusal(&token), Some("expired"));
+    }
+
+    #[test]
+    fn a_token_whose_record_was_created_again_under_its_id_is_unreadable() {
+        let world = World::new();
+        let victim = world.exchange("victim@example.com");
+        // The store loses everything written since it was empty (restored from a snapshot).
+        for key in world.store.keys() {
+            if !key.starts_with("oauth") {
+                world.store.delete(&key).unwrap();
+            }
+        }
+        let mallory = world.exchange("mallory@example.com");
+        assert_eq!(mallory.customer.id, victim.customer.id);
+        assert_eq!(world.refusal(&victim.token), Some("unreadable"));
+        assert_eq!(
+            authenticate(world.ports(), &mallory.token).unwrap(),
+            Bearer::Customer(Box::new(mallory.customer))
+        );
+    }
+
+    #[test]
+    fn a_token_for_a_customer_the_store_does_not_have_is_unreadable() {
+        let world = World::new();
+        let token = world.exchange("a@example.com").token;
+        world.store.delete("customer:1").unwrap();
+        assert_eq!(world.refusal(&token), Some("unreadable"));
+    }
 }

@@ -3,6 +3,10 @@
 //! Written on `hmac` + `sha2` rather than a JWT crate because clients depend on the exact bytes:
 //! the header must be `{"kid":"1","alg":"HS256"}` with `kid` first and the payload's members in
 //! Magento's order, which general JWT libraries do not let a caller fix.
+//!
+//! Each customer's tokens have a key of their own (`token_key`), so a token is read in two
+//! steps: [`Token::parse`] finds whose it claims to be, and [`Token::verify`] checks it with that
+//! customer's key.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -19,7 +23,7 @@ const CUSTOMER_USER_TYPE: i64 = 3;
 /// attacker can make us do with an oversized Authorization header.
 pub const MAX_TOKEN_BYTES: usize = 1024;
 
-/// What a valid token says.
+/// What a token says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Claims {
     pub uid: u32,
@@ -50,10 +54,13 @@ pub enum TokenError {
 pub struct TokenKey(HmacSha256);
 
 impl TokenKey {
-    /// `None` only if the MAC refuses the key, which HMAC never does (it hashes long keys and
-    /// pads short ones); the configuration enforces the 32-byte minimum.
-    pub fn new(secret: &[u8]) -> Option<TokenKey> {
-        HmacSha256::new_from_slice(secret).ok().map(TokenKey)
+    /// A key of the 32 bytes of a derived key (see `token_key`).
+    pub fn new(key: &[u8; 32]) -> TokenKey {
+        // HMAC pads a key shorter than its 64-byte block with zeros (RFC 2104), so this is
+        // that key, without the length check that can fail only for other key types.
+        let mut block = [0u8; 64];
+        block[..key.len()].copy_from_slice(key);
+        TokenKey(<HmacSha256 as hmac::digest::KeyInit>::new(&block.into()))
     }
 
     fn mac(&self, message: &[u8]) -> HmacSha256 {
@@ -79,51 +86,79 @@ pub fn issue(key: &TokenKey, uid: u32, now: i64, lifetime_seconds: i64) -> Strin
     token
 }
 
-/// Reads the token as Magento's `JwtUserToken\Model\Reader` does (signature, header, claims),
-/// then checks its expiry as `ExpirationValidator` does. The user type, revocation and that
-/// the customer still exists are the caller's checks.
-pub fn verify(key: &TokenKey, token: &str, now: i64) -> Result<Claims, TokenError> {
-    if token.len() > MAX_TOKEN_BYTES {
-        return Err(TokenError::Malformed);
-    }
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(TokenError::Malformed);
-    };
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature)
-        .map_err(|_| TokenError::Malformed)?;
-    let signed_len = header.len() + 1 + payload.len();
-    let signed = token.get(..signed_len).ok_or(TokenError::Malformed)?;
-    key.mac(signed.as_bytes())
-        .verify_slice(&signature)
-        .map_err(|_| TokenError::BadSignature)?;
+/// A token taken apart but not yet checked: its claims say which customer's key checks it.
+#[derive(Debug)]
+pub struct Token<'a> {
+    /// `header.payload`, the bytes the signature covers, as received.
+    signed: &'a str,
+    signature: Vec<u8>,
+    header_is_magentos: bool,
+    claims: Claims,
+}
 
-    let header = decode_json(header)?;
-    if header.get("kid").and_then(Value::as_str) != Some("1")
-        || header.get("alg").and_then(Value::as_str) != Some("HS256")
-    {
-        return Err(TokenError::UnsupportedHeader);
+impl<'a> Token<'a> {
+    /// Splits and decodes `token`; anything but three base64url parts of JSON objects with
+    /// integer claims is [`TokenError::Malformed`].
+    pub fn parse(token: &'a str) -> Result<Token<'a>, TokenError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(TokenError::Malformed);
+        }
+        let mut parts = token.split('.');
+        let (Some(header), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(TokenError::Malformed);
+        };
+        let signed = token
+            .get(..header.len() + 1 + payload.len())
+            .ok_or(TokenError::Malformed)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| TokenError::Malformed)?;
+        let header = decode_json(header)?;
+        let header_is_magentos = header.get("kid").and_then(Value::as_str) == Some("1")
+            && header.get("alg").and_then(Value::as_str) == Some("HS256");
+        let payload = decode_json(payload)?;
+        let int = |name: &str| payload.get(name).and_then(Value::as_i64);
+        let (Some(uid), Some(user_type), Some(iat), Some(exp)) =
+            (int("uid"), int("utypid"), int("iat"), int("exp"))
+        else {
+            return Err(TokenError::Malformed);
+        };
+        let uid = u32::try_from(uid).map_err(|_| TokenError::Malformed)?;
+        Ok(Token {
+            signed,
+            signature,
+            header_is_magentos,
+            claims: Claims {
+                uid,
+                user_type,
+                iat,
+                exp,
+            },
+        })
     }
-    let payload = decode_json(payload)?;
-    let int = |name: &str| payload.get(name).and_then(Value::as_i64);
-    let (Some(uid), Some(user_type), Some(iat), Some(exp)) =
-        (int("uid"), int("utypid"), int("iat"), int("exp"))
-    else {
-        return Err(TokenError::Malformed);
-    };
-    let uid = u32::try_from(uid).map_err(|_| TokenError::Malformed)?;
-    if exp <= now {
-        return Err(TokenError::Expired);
+
+    /// Whom the token claims to speak for; nothing is checked yet.
+    pub fn claimed_uid(&self) -> u32 {
+        self.claims.uid
     }
-    Ok(Claims {
-        uid,
-        user_type,
-        iat,
-        exp,
-    })
+
+    /// Checks the token as Magento's `JwtUserToken\Model\Reader` does (signature, then header),
+    /// then its expiry as `ExpirationValidator` does. The user type and revocation are the
+    /// caller's checks.
+    pub fn verify(&self, key: &TokenKey, now: i64) -> Result<Claims, TokenError> {
+        key.mac(self.signed.as_bytes())
+            .verify_slice(&self.signature)
+            .map_err(|_| TokenError::BadSignature)?;
+        if !self.header_is_magentos {
+            return Err(TokenError::UnsupportedHeader);
+        }
+        if self.claims.exp <= now {
+            return Err(TokenError::Expired);
+        }
+        Ok(self.claims)
+    }
 }
 
 fn decode_json(part: &str) -> Result<serde_json::Map<String, Value>, TokenError> {
@@ -140,11 +175,16 @@ fn decode_json(part: &str) -> Result<serde_json::Map<String, Value>, TokenError>
 mod tests {
     use super::*;
 
-    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+    const SECRET: &[u8; 32] = b"0123456789abcdef0123456789abcdef";
 
     fn key() -> TokenKey {
-        TokenKey::new(SECRET).unwrap()
+        TokenKey::new(SECRET)
     }
+
+    fn verify(key: &TokenKey, token: &str, now: i64) -> Result<Claims, TokenError> {
+        Token::parse(token)?.verify(key, now)
+    }
+
     /// Computed with Python's `hmac`/`hashlib`/`base64` (independent of this code):
     /// header `{"kid":"1","alg":"HS256"}`, payload
     /// `{"uid":6,"utypid":3,"iat":1748499421,"exp":1748503021}`, key `SECRET`.
@@ -167,9 +207,10 @@ mod tests {
     #[test]
     fn verifies_its_own_tokens_until_they_expire() {
         let token = issue(&key(), 42, 1_000, 60);
-        let claims = verify(&key(), &token, 1_059).unwrap();
+        let parsed = Token::parse(&token).unwrap();
+        assert_eq!(parsed.claimed_uid(), 42);
         assert_eq!(
-            claims,
+            parsed.verify(&key(), 1_059).unwrap(),
             Claims {
                 uid: 42,
                 user_type: 3,
@@ -177,14 +218,14 @@ mod tests {
                 exp: 1_060
             }
         );
-        assert_eq!(verify(&key(), &token, 1_060), Err(TokenError::Expired));
+        assert_eq!(parsed.verify(&key(), 1_060), Err(TokenError::Expired));
     }
 
     #[test]
     fn refuses_another_key_and_any_changed_byte() {
         assert_eq!(
             verify(
-                &TokenKey::new(b"another key of at least thirty-two bytes").unwrap(),
+                &TokenKey::new(b"another key of thirty-two bytes!"),
                 PYTHON_TOKEN,
                 1_748_499_500
             ),

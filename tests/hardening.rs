@@ -19,13 +19,6 @@ fn exchange_query(email: &str) -> String {
     )
 }
 
-fn uid_of(token: &str) -> i64 {
-    let (_, payload) = jwt_parts(token);
-    serde_json::from_str::<Value>(&payload).unwrap()["uid"]
-        .as_i64()
-        .unwrap()
-}
-
 // ----- Limits -----
 
 #[tokio::test(flavor = "multi_thread")]
@@ -471,39 +464,6 @@ async fn a_crash_between_any_two_store_calls_of_the_persistent_store_is_repaired
 }
 
 // ----- Creation under stalls -----
-
-/// Stalls the store call numbered `at` (in `phase`) until `resume`, telling the test when it is
-/// reached: the caller is paused there while the test sends other requests.
-struct Stall {
-    reached: std::sync::mpsc::Receiver<()>,
-    resume: std::sync::mpsc::Sender<()>,
-}
-
-impl Stall {
-    fn at(faults: &FaultyBackend, at: u64, phase: CallPhase) -> Stall {
-        let (reached_tx, reached) = std::sync::mpsc::channel();
-        let (resume, resume_rx) = std::sync::mpsc::channel::<()>();
-        let resume_rx = std::sync::Mutex::new(resume_rx);
-        faults.set_hook(Some(Arc::new(move |call: &Call<'_>| {
-            if call.number == at && call.phase == phase {
-                let _ = reached_tx.send(());
-                let _ = resume_rx.lock().unwrap().recv();
-            }
-        })));
-        Stall { reached, resume }
-    }
-
-    /// Waits until the stalled call is reached, or says it never was (`at` is past the last call).
-    async fn reached(self, stalled: &tokio::task::JoinHandle<Reply>) -> Option<Stall> {
-        loop {
-            match self.reached.try_recv() {
-                Ok(()) => return Some(self),
-                Err(_) if stalled.is_finished() => return None,
-                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(1)).await,
-            }
-        }
-    }
-}
 
 fn uid_and_customer(reply: &Reply) -> (i64, Value) {
     assert_eq!(reply.status, 200, "{}", reply.body);

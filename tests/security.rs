@@ -1,5 +1,7 @@
 //! Findings of the hostile review, each through the built component on every host: the
-//! signed body (`oauth_body_hash`), and stores that must stay apart.
+//! signed body (`oauth_body_hash`), stores that must stay apart, tokens that cannot outlive
+//! their customer record or a revocation, creations that never overwrite a record, and email
+//! domains written in forms that would make a second customer.
 
 #[macro_use]
 mod support;
@@ -7,7 +9,9 @@ mod support;
 use customer_token::oauth::{
     SignatureMethod, authorization_header_with_body_hash, authorization_header_with_realm,
 };
-use customer_token_host::Flavor;
+use std::sync::Arc;
+
+use customer_token_host::{Backend, CallPhase, Flavor};
 use serde_json::json;
 use support::*;
 
@@ -184,6 +188,188 @@ async fn stores_configured_alike_refuse_each_others_tokens(host: Flavor) {
     );
 }
 
+/// A first or repeat login of `email`: its uid and token.
+async fn log_in(fixture: &Fixture, email: &str) -> (i64, String) {
+    let token = token_of(
+        &fixture
+            .post_signed(&format!(
+                r#"mutation {{ exchangeExternalCustomerToken(input: {{customer: {{firstname: "Roni", lastname: "Cost", email: "{email}"}}}}) {{ token }} }}"#
+            ))
+            .await,
+    );
+    (uid_of(&token), token)
+}
+
+/// What `{ customer { email } }` answers with `token`.
+async fn read_with(fixture: &Fixture, token: &str) -> Reply {
+    fixture
+        .post("{ customer { email } }", Some(&format!("Bearer {token}")))
+        .await
+}
+
+fn assert_reads(reply: &Reply, email: &str) {
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body, json!({"data": {"customer": {"email": email}}}));
+}
+
+async fn revoke_with(fixture: &Fixture, token: &str) -> Reply {
+    fixture
+        .post(
+            "mutation { revokeCustomerToken { result } }",
+            Some(&format!("Bearer {token}")),
+        )
+        .await
+}
+
+async fn a_store_that_lost_its_latest_writes_never_lets_a_token_read_another_account(host: Flavor) {
+    // As Redis restarted from a snapshot (or after a failover to a replica that lagged): the
+    // victim's login is lost, the id counter goes back, and the next new shopper gets the
+    // victim's id.
+    let fixture = Fixture::on(host);
+    log_in(&fixture, "first@example.com").await;
+    let snapshot = fixture.memory.snapshot();
+    let (victim, victims_token) = log_in(&fixture, "victim@example.com").await;
+    assert_reads(
+        &read_with(&fixture, &victims_token).await,
+        "victim@example.com",
+    );
+    fixture.memory.restore(&snapshot);
+    let (mallory, mallorys_token) = log_in(&fixture, "mallory@example.com").await;
+    assert_eq!(mallory, victim, "the restored store hands the id out again");
+    let refused = read_with(&fixture, &victims_token).await;
+    assert_refused(&refused, "Composite reader could not read a token");
+    assert_refused(
+        &revoke_with(&fixture, &victims_token).await,
+        "Composite reader could not read a token",
+    );
+    assert_reads(
+        &read_with(&fixture, &mallorys_token).await,
+        "mallory@example.com",
+    );
+}
+
+async fn a_login_in_the_same_second_as_a_revocation_gets_a_working_token(host: Flavor) {
+    let fixture = Fixture::on(host);
+    let (_, before) = log_in(&fixture, "roni_cost@example.com").await;
+    let revoked = revoke_with(&fixture, &before).await;
+    assert_eq!(
+        revoked.body,
+        json!({"data": {"revokeCustomerToken": {"result": true}}})
+    );
+    // The test clock has not moved: the login is in the revocation's second.
+    let (_, after) = log_in(&fixture, "roni_cost@example.com").await;
+    assert_reads(&read_with(&fixture, &after).await, "roni_cost@example.com");
+    assert_refused(
+        &read_with(&fixture, &before).await,
+        "User token has been revoked",
+    );
+}
+
+async fn revocations_racing_each_other_all_count(host: Flavor) {
+    // Revocation A is held before its last store call while, a second later, a login and a
+    // second revocation B run in full; then A goes on. Nothing A does may bring back the
+    // token B revoked.
+    let calls_of_a_revocation = {
+        let twin = Fixture::on(host);
+        let (_, token) = log_in(&twin, "roni_cost@example.com").await;
+        let before = twin.faults.calls();
+        revoke_with(&twin, &token).await;
+        twin.faults.calls() - before
+    };
+    let fixture = Arc::new(Fixture::on(host));
+    let (_, first) = log_in(&fixture, "roni_cost@example.com").await;
+    let stall = Stall::at(
+        &fixture.faults,
+        fixture.faults.calls() + calls_of_a_revocation,
+        CallPhase::Before,
+    );
+    let revocation_a = tokio::spawn({
+        let (fixture, first) = (fixture.clone(), first.clone());
+        async move { revoke_with(&fixture, &first).await }
+    });
+    let stall = stall
+        .reached(&revocation_a)
+        .await
+        .expect("revocation A reaches its last store call");
+    fixture.clock.advance(1);
+    let (_, second) = log_in(&fixture, "roni_cost@example.com").await;
+    let revocation_b = revoke_with(&fixture, &second).await;
+    assert_eq!(
+        revocation_b.body,
+        json!({"data": {"revokeCustomerToken": {"result": true}}})
+    );
+    let _ = stall.resume.send(());
+    let revocation_a = revocation_a.await.unwrap();
+    assert_eq!(
+        revocation_a.body,
+        json!({"data": {"revokeCustomerToken": {"result": true}}})
+    );
+    for token in [&first, &second] {
+        assert_refused(
+            &read_with(&fixture, token).await,
+            "User token has been revoked",
+        );
+    }
+    let (_, third) = log_in(&fixture, "roni_cost@example.com").await;
+    assert_reads(&read_with(&fixture, &third).await, "roni_cost@example.com");
+}
+
+async fn a_rewound_id_counter_skips_the_live_records(host: Flavor) {
+    let fixture = Fixture::on(host);
+    let (first, first_token) = log_in(&fixture, "a@example.com").await;
+    // The counter as it was after the first login, in this host's own encoding.
+    let rewound = fixture.memory.get("customer-next-id").unwrap().unwrap();
+    let (second, second_token) = log_in(&fixture, "b@example.com").await;
+    let (third, third_token) = log_in(&fixture, "c@example.com").await;
+    assert_eq!([first, second, third], [1, 2, 3]);
+    // As a store restored with that key alone from an older snapshot would have it.
+    fixture.memory.set("customer-next-id", &rewound).unwrap();
+    let (fourth, fourth_token) = log_in(&fixture, "d@example.com").await;
+    assert!(fourth > third, "customer {fourth} was handed out again");
+    for (token, email) in [
+        (&first_token, "a@example.com"),
+        (&second_token, "b@example.com"),
+        (&third_token, "c@example.com"),
+        (&fourth_token, "d@example.com"),
+    ] {
+        assert_reads(&read_with(&fixture, token).await, email);
+    }
+    // The counter has moved past what it skipped.
+    let (fifth, _) = log_in(&fixture, "e@example.com").await;
+    assert_eq!(fifth, fourth + 1);
+}
+
+async fn a_domain_in_fullwidth_forms_is_an_invalid_email_and_writes_nothing(host: Flavor) {
+    let fixture = Fixture::on(host);
+    // `ｅｘａｍｐｌｅ.com` is `example.com` to a browser or a mail server (UTS-46 maps it).
+    let email = "roni@\u{ff45}\u{ff58}\u{ff41}\u{ff4d}\u{ff50}\u{ff4c}\u{ff45}.com";
+    let reply = fixture
+        .post_signed(&format!(
+            r#"mutation {{ exchangeExternalCustomerToken(input: {{customer: {{firstname: "Roni", lastname: "Cost", email: "{email}"}}}}) {{ token }} }}"#
+        ))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.body["data"],
+        json!({"exchangeExternalCustomerToken": null})
+    );
+    let error = only_error(&reply);
+    assert_eq!(
+        error["message"],
+        format!("\"{email}\" is not a valid email address.")
+    );
+    assert_eq!(error["extensions"]["category"], "graphql-input");
+    assert!(
+        !fixture
+            .memory
+            .keys()
+            .iter()
+            .any(|key| key.starts_with("customer")),
+        "{:?}",
+        fixture.memory.keys()
+    );
+}
+
 async fn aliased_introspection_is_cut_off_with_one_error(host: Flavor) {
     let fixture = Fixture::on(host);
     let alias = "__schema { types { name fields(includeDeprecated: true) { name args { name type { name ofType { name } } } type { name kind ofType { name kind ofType { name } } } } } }";
@@ -213,6 +399,11 @@ async fn aliased_introspection_is_cut_off_with_one_error(host: Flavor) {
 }
 
 on_every_host!(
+    a_store_that_lost_its_latest_writes_never_lets_a_token_read_another_account,
+    a_login_in_the_same_second_as_a_revocation_gets_a_working_token,
+    revocations_racing_each_other_all_count,
+    a_rewound_id_counter_skips_the_live_records,
+    a_domain_in_fullwidth_forms_is_an_invalid_email_and_writes_nothing,
     aliased_introspection_is_cut_off_with_one_error,
     a_signed_body_hash_binds_the_body,
     a_deployment_can_require_the_body_hash,

@@ -187,14 +187,6 @@ async fn adobes_reference_mutation_takes_a_nullable_input(host: Flavor) {
 }
 
 /// A whole-request refusal of a Bearer token: 401, one error, no `data`.
-fn assert_refused(reply: &Reply, message: &str) {
-    assert_eq!(reply.status, 401, "{}", reply.body);
-    assert_eq!(
-        reply.body,
-        json!({"errors": [{"message": message, "extensions": {"category": "graphql-authentication"}}]})
-    );
-}
-
 async fn every_bearer_failure_has_magentos_status_category_and_message(host: Flavor) {
     let fixture = Fixture::on(host);
     let token = login(&fixture).await;
@@ -257,23 +249,26 @@ async fn every_bearer_failure_has_magentos_status_category_and_message(host: Fla
     assert_refused(&reply, "Consumer key has expired");
 }
 
-async fn a_token_for_another_user_type_or_a_missing_customer(host: Flavor) {
+async fn a_token_for_another_user_type_or_for_no_customer_here(host: Flavor) {
     use customer_token::token::{TokenKey, issue};
     let fixture = Fixture::on(host);
-    let key_bytes = fixture.pin_store_key();
-    let key = TokenKey::new(&key_bytes).unwrap();
-    // A valid token for customer 42, who does not exist here: Magento's GetCustomer answer.
-    let missing = issue(&key, 42, fixture.now(), 3600);
+    // A token for customer 42, who has no record here, signed as its key would be: there is no
+    // key to check it with, so it is unreadable.
+    let missing = issue(
+        &TokenKey::new(&customer_token_key(42, &"0".repeat(32), 0)),
+        42,
+        fixture.now(),
+        3600,
+    );
     let reply = fixture
         .post("{ customer { email } }", Some(&format!("Bearer {missing}")))
         .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    let error = only_error(&reply);
-    assert_eq!(error["message"], "Customer with id \"42\" does not exist.");
-    assert_eq!(error["extensions"]["category"], "graphql-no-such-entity");
-    assert_eq!(reply.body["data"], json!({"customer": null}));
+    assert_refused(&reply, "Composite reader could not read a token");
 
-    // A valid admin token (utypid 2, signed with our key) is authenticated but no customer.
+    // A valid admin token (utypid 2, signed with customer 1's key) is authenticated but no
+    // customer.
+    login(&fixture).await;
+    let key_bytes = customer_token_key(1, &stored_token_key(&fixture.memory, 1), 0);
     let admin = admin_token(fixture.now(), &key_bytes);
     let reply = fixture
         .post("{ customer { email } }", Some(&format!("Bearer {admin}")))
@@ -564,8 +559,9 @@ async fn a_record_written_by_the_previous_version_is_still_read(host: Flavor) {
     // Byte for byte what version 0.1.0 (record format 1) wrote, custom attributes included.
     let record = r#"{"format":1,"id":6,"email":"roni_cost@example.com","firstname":"Roni","middlename":null,"lastname":"Cost","prefix":null,"suffix":null,"gender":2,"date_of_birth":"1990-01-31","taxvat":null,"is_subscribed":true,"created_at":"2025-05-29 06:17:01","confirmation_status":"ACCOUNT_CONFIRMATION_NOT_REQUIRED","allow_remote_shopping_assistance":false,"custom_attributes":[{"code":"loyalty","value":"gold"},{"code":"empty","value":null}]}"#;
     fixture.memory.set("customer:6", record.as_bytes()).unwrap();
-    let key = TokenKey::new(&fixture.pin_store_key()).unwrap();
-    let token = issue(&key, 6, fixture.now(), 3600);
+    // A record without `token_key`: its key material is its creation time and email.
+    let key = customer_token_key(6, "2025-05-29 06:17:01 roni_cost@example.com", 0);
+    let token = issue(&TokenKey::new(&key), 6, fixture.now(), 3600);
     let reply = fixture
         .post(
             "{ customer { id email gender is_subscribed date_of_birth custom_attributes { code ... on AttributeValue { value } } } }",
@@ -577,6 +573,67 @@ async fn a_record_written_by_the_previous_version_is_still_read(host: Flavor) {
         json!({"data": {"customer": {"id": "6", "email": "roni_cost@example.com", "gender": 2,
             "is_subscribed": true, "date_of_birth": "1990-01-31",
             "custom_attributes": [{"code": "loyalty", "value": "gold"}]}}})
+    );
+}
+
+async fn tokens_of_the_previous_version_are_refused_once_and_its_customers_keep_their_ids(
+    host: Flavor,
+) {
+    use base64::Engine as _;
+    use customer_token_host::Backend;
+    use hmac::{Hmac, Mac};
+    use sha2::Digest as _;
+    let fixture = Fixture::on(host);
+    // What 0.2 left in a store: a customer (format 2, no key material), its email's pointer, and
+    // the store's salt its tokens were signed with.
+    let record = r#"{"format":2,"id":6,"email":"roni_cost@example.com","firstname":"Roni","lastname":"Cost","created_at":"2025-05-29 06:17:01","confirmation_status":"ACCOUNT_CONFIRMATION_NOT_REQUIRED","custom_attributes":[]}"#;
+    fixture.memory.set("customer:6", record.as_bytes()).unwrap();
+    let email_hash: String = sha2::Sha256::digest(b"roni_cost@example.com")
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    fixture
+        .memory
+        .set(&format!("customer-email:{email_hash}"), b"6")
+        .unwrap();
+    fixture
+        .memory
+        .set("customer-token-store-salt", b"42")
+        .unwrap();
+    // 0.2's token key: HMAC-SHA256(secret, "customer-token store key 42").
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(TOKEN_SECRET.as_bytes()).unwrap();
+    mac.update(b"customer-token store key 42");
+    let old_key: [u8; 32] = mac.finalize().into_bytes().into();
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let old_token = customer_token::token::issue(
+        &customer_token::token::TokenKey::new(&old_key),
+        6,
+        fixture.now(),
+        3600,
+    );
+    assert!(old_token.starts_with(&b64(br#"{"kid":"1","alg":"HS256"}"#)));
+    let reply = fixture
+        .post(
+            "{ customer { email } }",
+            Some(&format!("Bearer {old_token}")),
+        )
+        .await;
+    assert_refused(&reply, "Composite reader could not read a token");
+    // The shopper signs in again: the same customer, and a token that works.
+    let reply = fixture.post_signed(LOGIN).await;
+    assert_eq!(
+        reply.body["data"]["exchangeExternalCustomerToken"]["customer"]["id"],
+        "6"
+    );
+    let token = reply.body["data"]["exchangeExternalCustomerToken"]["token"]
+        .as_str()
+        .unwrap();
+    let reply = fixture
+        .post("{ customer { email } }", Some(&format!("Bearer {token}")))
+        .await;
+    assert_eq!(
+        reply.body,
+        json!({"data": {"customer": {"email": "roni_cost@example.com"}}})
     );
 }
 
@@ -634,12 +691,13 @@ on_every_host!(
     the_drop_in_documents_work_verbatim,
     adobes_reference_mutation_takes_a_nullable_input,
     every_bearer_failure_has_magentos_status_category_and_message,
-    a_token_for_another_user_type_or_a_missing_customer,
+    a_token_for_another_user_type_or_for_no_customer_here,
     revoking_refuses_every_earlier_token_and_a_later_login_works,
     the_typed_interface_verifies_and_revokes_like_the_api,
     cors_allows_only_the_configured_origins,
     the_profile_policy_keeps_or_updates_a_returning_customer,
     the_customer_group_is_the_configured_one,
     a_record_written_by_the_previous_version_is_still_read,
+    tokens_of_the_previous_version_are_refused_once_and_its_customers_keep_their_ids,
     personal_answers_are_never_cached,
 );

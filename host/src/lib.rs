@@ -42,7 +42,7 @@ pub mod testutil;
 
 pub use backend::{
     Backend, BackendError, Call, CallHook, CallPhase, ExpiringCount, Expiry, FaultyBackend,
-    MemoryBackend, RedbBackend, RedisBackend, SqliteBackend, UpdateFn,
+    MemoryBackend, MemorySnapshot, RedbBackend, RedisBackend, SqliteBackend, UpdateFn,
 };
 pub use clock::TestClock;
 pub use logs::LogBuffer;

@@ -141,6 +141,30 @@ impl RedisServer {
         }
     }
 
+    /// A copy of the server's data files as they are now (every answered write is in them:
+    /// fsync on every write), for [`RedisServer::restore`].
+    ///
+    /// # Panics
+    /// If the files cannot be copied (this is for tests).
+    pub fn snapshot(&self, label: &str) -> TempDir {
+        let copy = TempDir::new(label);
+        copy_tree(self.dir.path(), copy.path());
+        copy
+    }
+
+    /// Restarts the server on the data of `snapshot`, as a Redis restored from a backup, or
+    /// one whose replica took over before it had the latest writes: everything written since
+    /// the snapshot is lost.
+    ///
+    /// # Panics
+    /// If the files cannot be copied or the server does not come back (this is for tests).
+    pub fn restore(&mut self, snapshot: &TempDir) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(self.dir.path());
+        copy_tree(snapshot.path(), self.dir.path());
+        self.start();
+    }
+
     /// Whether the server answers `PING` with `+PONG`.
     fn answers(&self) -> bool {
         use std::io::{Read, Write};
@@ -152,6 +176,20 @@ impl RedisServer {
         stream.write_all(b"PING\r\n").is_ok()
             && stream.read_exact(&mut reply).is_ok()
             && &reply == b"+PONG\r\n"
+    }
+}
+
+/// Copies the files under `from` into `to`, directories included.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the copy's directory");
+    for entry in std::fs::read_dir(from).expect("read the data directory") {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("its type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a data file");
+        }
     }
 }
 

@@ -21,19 +21,11 @@ impl wit::Guest for Component {
     }
 
     fn verify_token(token: String) -> Result<wit::Customer, wit::Error> {
-        let id = customer_of(&token)?;
-        let service = Service::new(PORTS).map_err(internal)?;
-        match service.customer(id) {
-            Ok(Some(customer)) => Ok(wit_customer(customer)),
-            Ok(None) => Err(wit::Error::Unauthorized(format!(
-                "Customer with id \"{id}\" does not exist."
-            ))),
-            Err(error) => Err(internal(error)),
-        }
+        customer_of(&token).map(wit_customer)
     }
 
     fn revoke(token: String) -> Result<(), wit::Error> {
-        let id = customer_of(&token)?;
+        let id = customer_of(&token)?.id;
         Service::new(PORTS)
             .map_err(internal)?
             .revoke(id)
@@ -42,9 +34,9 @@ impl wit::Guest for Component {
 }
 
 /// The customer a token speaks for, with the GraphQL API's messages for a refusal.
-fn customer_of(token: &str) -> Result<u32, wit::Error> {
+fn customer_of(token: &str) -> Result<Customer, wit::Error> {
     match service::authenticate(PORTS, token) {
-        Ok(Bearer::Customer { id }) => Ok(id),
+        Ok(Bearer::Customer(customer)) => Ok(*customer),
         Ok(Bearer::OtherUser) => Err(wit::Error::Unauthorized(NOT_AUTHORIZED.into())),
         Err(TokenRefusal::Unreadable) => Err(wit::Error::Unauthorized(TOKEN_UNREADABLE.into())),
         Err(TokenRefusal::Expired) => Err(wit::Error::Expired(TOKEN_EXPIRED.into())),

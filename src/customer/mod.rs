@@ -10,7 +10,8 @@ pub mod validate;
 pub mod view;
 
 pub use model::{Attribute, AttributeValue, ConfirmationStatus, Customer, CustomerInput};
+pub use record::Record;
 pub use repository::{Customers, Found};
-pub use revocation::Revocations;
+pub use revocation::Generations;
 pub use validate::{InvalidInput, validate};
 pub use view::customer_view;

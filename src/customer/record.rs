@@ -1,44 +1,82 @@
 //! The stored form of a customer: JSON of the model with a format version (contract §7), so
-//! that a later version reads what an earlier one wrote.
+//! that a later version reads what an earlier one wrote, and the key material of its tokens.
 //!
 //! - Format 1: custom attributes were `{"code", "value"}` with a nullable value.
-//! - Format 2 (current): an attribute is `{"code", "value"}` or `{"code", "selected_options"}`.
+//! - Format 2: an attribute is `{"code", "value"}` or `{"code", "selected_options"}`.
+//! - Format 3 (current): format 2 plus `token_key`, the record's random key material (see
+//!   `token_key`). A record of an earlier format has none; it keeps the material derived from
+//!   its creation time and email, and is written back without `token_key`.
 
 use serde::Serialize;
 use serde_json::Value;
 
 use super::model::Customer;
+use crate::token_key::KeyMaterial;
 
 /// The version written into every record.
-pub const CURRENT_FORMAT: u64 = 2;
+pub const CURRENT_FORMAT: u64 = 3;
+
+/// A customer as stored: the model, and what makes its tokens its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub customer: Customer,
+    pub key_material: KeyMaterial,
+}
 
 #[derive(Serialize)]
 struct Written<'a> {
     format: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_key: Option<&'a str>,
     #[serde(flatten)]
     customer: &'a Customer,
 }
 
-/// The record of `customer`, in the current format.
-pub fn encode(customer: &Customer) -> Vec<u8> {
-    let written = Written {
-        format: CURRENT_FORMAT,
-        customer,
-    };
-    // Serializing plain strings, integers and booleans into a Vec cannot fail.
-    serde_json::to_vec(&written).unwrap_or_default()
-}
-
-/// Reads a record of any format this version knows; `None` for anything else.
-pub fn decode(bytes: &[u8]) -> Option<Customer> {
-    let mut value: Value = serde_json::from_slice(bytes).ok()?;
-    match value.get("format")?.as_u64()? {
-        1 => upgrade_from_1(&mut value),
-        CURRENT_FORMAT => {}
-        _ => return None,
+impl Record {
+    /// A new customer's record, with fresh key material.
+    pub fn new(customer: Customer, key_material: KeyMaterial) -> Record {
+        Record {
+            customer,
+            key_material,
+        }
     }
-    // `format` is not a field of the model, so it is ignored here.
-    serde_json::from_value(value).ok()
+
+    /// The record in the current format.
+    pub fn encode(&self) -> Vec<u8> {
+        let written = Written {
+            format: CURRENT_FORMAT,
+            token_key: match &self.key_material {
+                KeyMaterial::Random(hex) => Some(hex),
+                KeyMaterial::Derived(_) => None,
+            },
+            customer: &self.customer,
+        };
+        // Serializing plain strings, integers and booleans into a Vec cannot fail.
+        serde_json::to_vec(&written).unwrap_or_default()
+    }
+
+    /// Reads a record of any format this version knows; `None` for anything else.
+    pub fn decode(bytes: &[u8]) -> Option<Record> {
+        let mut value: Value = serde_json::from_slice(bytes).ok()?;
+        match value.get("format")?.as_u64()? {
+            1 => upgrade_from_1(&mut value),
+            2 | CURRENT_FORMAT => {}
+            _ => return None,
+        }
+        let stored_key = match value.get("token_key") {
+            None => None,
+            Some(Value::String(hex)) => Some(KeyMaterial::stored(hex)?),
+            Some(_) => return None,
+        };
+        // `format` and `token_key` are not fields of the model, so they are ignored here.
+        let customer: Customer = serde_json::from_value(value).ok()?;
+        let key_material = stored_key
+            .unwrap_or_else(|| KeyMaterial::derived(&customer.created_at, &customer.email));
+        Some(Record {
+            customer,
+            key_material,
+        })
+    }
 }
 
 /// Format 1 allowed an attribute with a null value, which now means "no value": drop those.
@@ -54,18 +92,24 @@ mod tests {
     use crate::customer::model::tests::sample;
     use crate::customer::{Attribute, AttributeValue, ConfirmationStatus};
 
-    #[test]
-    fn records_round_trip() {
-        let customer = sample();
-        assert_eq!(decode(&encode(&customer)), Some(customer));
+    const MATERIAL: &str = "00112233445566778899aabbccddeeff";
+
+    fn record() -> Record {
+        Record::new(sample(), KeyMaterial::stored(MATERIAL).unwrap())
     }
 
     #[test]
-    fn records_carry_the_current_format() {
-        let record: Value = serde_json::from_slice(&encode(&sample())).unwrap();
-        assert_eq!(record["format"], 2);
+    fn records_round_trip() {
+        assert_eq!(Record::decode(&record().encode()), Some(record()));
+    }
+
+    #[test]
+    fn records_carry_the_current_format_and_their_key_material() {
+        let written: Value = serde_json::from_slice(&record().encode()).unwrap();
+        assert_eq!(written["format"], 3);
+        assert_eq!(written["token_key"], MATERIAL);
         assert_eq!(
-            record["custom_attributes"][1],
+            written["custom_attributes"][1],
             serde_json::json!({"code": "hobbies", "selected_options": ["12", "14"]})
         );
     }
@@ -74,8 +118,9 @@ mod tests {
     const FORMAT_1_RECORD: &str = r#"{"format":1,"id":6,"email":"roni_cost@example.com","firstname":"Roni","middlename":null,"lastname":"Cost","prefix":null,"suffix":null,"gender":null,"date_of_birth":"1990-01-31","taxvat":null,"is_subscribed":false,"created_at":"2025-05-29 06:17:01","confirmation_status":"ACCOUNT_CONFIRMATION_NOT_REQUIRED","allow_remote_shopping_assistance":false,"custom_attributes":[{"code":"loyalty","value":"gold"},{"code":"empty","value":null}]}"#;
 
     #[test]
-    fn format_1_records_still_load() {
-        let customer = decode(FORMAT_1_RECORD.as_bytes()).unwrap();
+    fn format_1_records_still_load_with_derived_key_material() {
+        let record = Record::decode(FORMAT_1_RECORD.as_bytes()).unwrap();
+        let customer = &record.customer;
         assert_eq!(customer.id, 6);
         assert_eq!(customer.email, "roni_cost@example.com");
         assert_eq!(customer.date_of_birth.as_deref(), Some("1990-01-31"));
@@ -90,13 +135,46 @@ mod tests {
                 value: AttributeValue::Text("gold".into())
             }]
         );
+        assert_eq!(
+            record.key_material,
+            KeyMaterial::Derived("2025-05-29 06:17:01 roni_cost@example.com".into())
+        );
+    }
+
+    #[test]
+    fn a_record_without_stored_material_is_written_back_without_any() {
+        let legacy = Record::decode(FORMAT_1_RECORD.as_bytes()).unwrap();
+        let written: Value = serde_json::from_slice(&legacy.encode()).unwrap();
+        assert_eq!(written["format"], 3);
+        assert!(written.get("token_key").is_none());
+        assert_eq!(Record::decode(&legacy.encode()), Some(legacy));
     }
 
     #[test]
     fn unknown_formats_and_garbage_are_not_records() {
-        assert_eq!(decode(br#"{"format":3,"id":1}"#), None);
-        assert_eq!(decode(b"not json"), None);
-        assert_eq!(decode(b"[]"), None);
-        assert_eq!(decode(br#"{"format":2,"id":1}"#), None);
+        let with_key = |key: Value| {
+            let mut written: Value = serde_json::from_slice(&record().encode()).unwrap();
+            written["token_key"] = key;
+            serde_json::to_vec(&written).unwrap()
+        };
+        for junk in [
+            br#"{"format":4,"id":1}"#.to_vec(),
+            b"not json".to_vec(),
+            b"[]".to_vec(),
+            br#"{"format":2,"id":1}"#.to_vec(),
+            with_key(Value::from("short")),
+            with_key(Value::from(42)),
+        ] {
+            assert_eq!(
+                Record::decode(&junk),
+                None,
+                "{}",
+                String::from_utf8_lossy(&junk)
+            );
+        }
+        assert_eq!(
+            Record::decode(&with_key(Value::from(MATERIAL))),
+            Some(record())
+        );
     }
 }

@@ -11,20 +11,27 @@
 //! and writes its record before proposing it, so whichever id wins already has a record; the
 //! records of ids that lost are deleted by whoever settles the agreement. Found customers cost
 //! two reads.
+//!
+//! A creation never overwrites a record: an id whose record exists is skipped, and the counter
+//! is moved past it. That happens only when the store lost its latest writes (restored from a
+//! snapshot, `customer-next-id` evicted, a replica promoted): the counter then hands out ids
+//! again that live customers have.
 
 use sha2::{Digest, Sha256};
 
 use super::model::{Customer, CustomerInput};
-use super::record;
+use super::record::Record;
 use crate::agreement::{Agreement, Candidates};
 use crate::ports::{Clock, KeyValue, StoreError};
+use crate::service::log;
+use crate::token_key::KeyMaterial;
 
 const NEXT_ID_KEY: &str = "customer-next-id";
 
 /// What `find_or_create` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
-    pub customer: Customer,
+    pub record: Record,
     pub created: bool,
 }
 
@@ -38,8 +45,8 @@ impl<'a> Customers<'a> {
         Customers { store, clock }
     }
 
-    /// The customer with `id`, if its record exists.
-    pub fn by_id(&self, id: u32) -> Result<Option<Customer>, StoreError> {
+    /// The record of customer `id`, if it exists.
+    pub fn by_id(&self, id: u32) -> Result<Option<Record>, StoreError> {
         match self.store.get(&record_key(id))? {
             None => Ok(None),
             Some(bytes) => parse(id, &bytes).map(Some),
@@ -47,10 +54,10 @@ impl<'a> Customers<'a> {
     }
 
     /// Writes an existing customer's changed record (one `set`: a reader sees the old record
-    /// or the new one, never a mix).
-    pub fn save(&self, customer: &Customer) -> Result<(), StoreError> {
+    /// or the new one, never a mix). Its key material stays as it was.
+    pub fn save(&self, record: &Record) -> Result<(), StoreError> {
         self.store
-            .set(&record_key(customer.id), &record::encode(customer))
+            .set(&record_key(record.customer.id), &record.encode())
     }
 
     /// Finds the customer by email (trimmed, case-insensitive) or creates it from `input`,
@@ -68,15 +75,15 @@ impl<'a> Customers<'a> {
         let agreed = agreement.agree(&mut candidates)?;
         let id = u32::try_from(agreed.value)
             .map_err(|_| StoreError(format!("unreadable id under `{pointer_key}`")))?;
-        if let Some(customer) = candidates.prepared.filter(|c| c.id == id) {
+        if let Some(record) = candidates.prepared.filter(|r| r.customer.id == id) {
             return Ok(Found {
-                customer,
+                record,
                 created: true,
             });
         }
         match self.by_id(id)? {
-            Some(customer) => Ok(Found {
-                customer,
+            Some(record) => Ok(Found {
+                record,
                 created: false,
             }),
             None => Err(StoreError(format!(
@@ -85,13 +92,27 @@ impl<'a> Customers<'a> {
         }
     }
 
+    /// A fresh id that no record has. An id the counter hands out again (the store lost its
+    /// latest writes) is skipped, in steps that double, so a counter far behind catches up in
+    /// a few calls rather than one per live customer.
     fn allocate_id(&self) -> Result<u32, StoreError> {
-        let next = self.store.increment(NEXT_ID_KEY, 1)?;
-        // GraphQL's Int is a signed 32-bit integer.
-        u32::try_from(next)
-            .ok()
-            .filter(|id| i32::try_from(*id).is_ok())
-            .ok_or_else(|| StoreError("customer ids are exhausted".into()))
+        let mut step = 1;
+        loop {
+            let next = self.store.increment(NEXT_ID_KEY, step)?;
+            // GraphQL's Int is a signed 32-bit integer.
+            let id = u32::try_from(next)
+                .ok()
+                .filter(|id| i32::try_from(*id).is_ok())
+                .ok_or_else(|| StoreError("customer ids are exhausted".into()))?;
+            if self.store.get(&record_key(id))?.is_none() {
+                return Ok(id);
+            }
+            log(format_args!(
+                "`{NEXT_ID_KEY}` handed out id {id}, whose record exists: the store has lost \
+                 writes (a restore, an eviction or a failover); skipping past it"
+            ));
+            step = step.saturating_mul(2);
+        }
     }
 }
 
@@ -100,7 +121,7 @@ impl<'a> Customers<'a> {
 struct NewCustomers<'c, 'a> {
     customers: &'c Customers<'a>,
     input: &'c CustomerInput,
-    prepared: Option<Customer>,
+    prepared: Option<Record>,
 }
 
 impl Candidates for NewCustomers<'_, '_> {
@@ -112,10 +133,13 @@ impl Candidates for NewCustomers<'_, '_> {
         let id =
             u32::try_from(value).map_err(|_| StoreError(format!("id {value} is too large")))?;
         let customer = Customer::new(id, self.input, format_utc(self.customers.clock.now_unix()));
+        let material = KeyMaterial::random()
+            .map_err(|error| StoreError(format!("no randomness for key material: {error}")))?;
+        let record = Record::new(customer, material);
         self.customers
             .store
-            .set(&record_key(id), &record::encode(&customer))?;
-        self.prepared = Some(customer);
+            .set(&record_key(id), &record.encode())?;
+        self.prepared = Some(record);
         Ok(())
     }
 
@@ -130,9 +154,9 @@ fn record_key(id: u32) -> String {
     format!("customer:{id}")
 }
 
-fn parse(id: u32, bytes: &[u8]) -> Result<Customer, StoreError> {
-    record::decode(bytes)
-        .filter(|customer| customer.id == id)
+fn parse(id: u32, bytes: &[u8]) -> Result<Record, StoreError> {
+    Record::decode(bytes)
+        .filter(|record| record.customer.id == id)
         .ok_or_else(|| StoreError(format!("unreadable record `customer:{id}`")))
 }
 
@@ -225,23 +249,23 @@ mod tests {
             .find_or_create(&input(" Roni_Cost@Example.com ", "Roni"))
             .unwrap();
         assert!(first.created);
-        assert_eq!(first.customer.id, 1);
-        assert_eq!(first.customer.email, "Roni_Cost@Example.com");
-        assert_eq!(first.customer.created_at, "2025-05-29 06:17:01");
+        assert_eq!(first.record.customer.id, 1);
+        assert_eq!(first.record.customer.email, "Roni_Cost@Example.com");
+        assert_eq!(first.record.customer.created_at, "2025-05-29 06:17:01");
         assert_eq!(
-            first.customer.confirmation_status,
+            first.record.customer.confirmation_status,
             ConfirmationStatus::AccountConfirmationNotRequired
         );
         let again = customers
             .find_or_create(&input("roni_cost@example.com", "Veronica"))
             .unwrap();
         assert!(!again.created);
-        assert_eq!(again.customer, first.customer);
+        assert_eq!(again.record.customer, first.record.customer);
         let other = customers
             .find_or_create(&input("other@example.com", "Other"))
             .unwrap();
-        assert_eq!(other.customer.id, 2);
-        assert_eq!(customers.by_id(1).unwrap(), Some(first.customer));
+        assert_eq!(other.record.customer.id, 2);
+        assert_eq!(customers.by_id(1).unwrap(), Some(first.record));
         assert_eq!(customers.by_id(3).unwrap(), None);
     }
 
@@ -275,8 +299,11 @@ mod tests {
             .find_or_create(&input("upper@example.com", "L"))
             .unwrap();
         assert!(first.created && !again.created);
-        assert_eq!(again.customer, first.customer);
-        assert_eq!(first.customer.email, "UPPER@Example.COM", "stored as given");
+        assert_eq!(again.record.customer, first.record.customer);
+        assert_eq!(
+            first.record.customer.email, "UPPER@Example.COM",
+            "stored as given"
+        );
     }
 
     #[test]
@@ -303,7 +330,7 @@ mod tests {
                         clock.paused_ms.get()
                     );
                     match result {
-                        Ok(found) => ids.push(found.customer.id),
+                        Ok(found) => ids.push(found.record.customer.id),
                         Err(error) => assert!(
                             caller < 2 || store.calls() <= second,
                             "{first},{second}: caller {caller} failed after the faults: {error}"
@@ -332,11 +359,15 @@ mod tests {
             let _ = create(&store, "Failed");
             let found = create(&store, "Retried").unwrap();
             assert_eq!(
-                create(&store, "Again").unwrap().customer,
-                found.customer,
+                create(&store, "Again").unwrap().record.customer,
+                found.record.customer,
                 "at {at}"
             );
-            assert_eq!(record_ids(store.inner()), [found.customer.id], "at {at}");
+            assert_eq!(
+                record_ids(store.inner()),
+                [found.record.customer.id],
+                "at {at}"
+            );
         }
     }
 
@@ -360,8 +391,14 @@ mod tests {
                     break; // `at` is past the stalled caller's last call
                 };
                 let later = create(&store, "Later").unwrap();
-                assert_eq!(resumed.customer, meanwhile.customer, "{stall:?} at {at}");
-                assert_eq!(later.customer, meanwhile.customer, "{stall:?} at {at}");
+                assert_eq!(
+                    resumed.record.customer, meanwhile.record.customer,
+                    "{stall:?} at {at}"
+                );
+                assert_eq!(
+                    later.record.customer, meanwhile.record.customer,
+                    "{stall:?} at {at}"
+                );
                 assert_eq!(
                     [resumed.created, meanwhile.created, later.created]
                         .iter()
@@ -372,7 +409,7 @@ mod tests {
                 );
                 assert_eq!(
                     record_ids(&store),
-                    [meanwhile.customer.id],
+                    [meanwhile.record.customer.id],
                     "{stall:?} at {at}"
                 );
             }
@@ -401,15 +438,102 @@ mod tests {
                         results.push(found);
                         let case = format!("{outer:?} at {outer_at}, {inner:?} at {inner_at}");
                         assert!(
-                            results.iter().all(|f| f.customer == results[0].customer),
+                            results
+                                .iter()
+                                .all(|f| f.record.customer == results[0].record.customer),
                             "{case}: {results:?}"
                         );
                         assert_eq!(results.iter().filter(|f| f.created).count(), 1, "{case}");
-                        assert_eq!(record_ids(&store), [results[0].customer.id], "{case}");
+                        assert_eq!(
+                            record_ids(&store),
+                            [results[0].record.customer.id],
+                            "{case}"
+                        );
                     }
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_rewound_counter_skips_live_records_and_moves_past_them() {
+        let store = MemoryStore::default();
+        let clock = TestClock::at(0);
+        let customers = Customers::new(&store, &clock);
+        let live: Vec<Found> = ["a", "b", "c"]
+            .iter()
+            .map(|name| {
+                customers
+                    .find_or_create(&input(&format!("{name}@example.com"), name))
+                    .unwrap()
+            })
+            .collect();
+        // The counter as a store that lost its latest writes would hand it back: evicted.
+        store.delete(NEXT_ID_KEY).unwrap();
+        let new = customers
+            .find_or_create(&input("d@example.com", "D"))
+            .unwrap();
+        assert!(new.created);
+        assert!(new.record.customer.id > 3, "{}", new.record.customer.id);
+        for found in &live {
+            let id = found.record.customer.id;
+            assert_eq!(customers.by_id(id).unwrap().as_ref(), Some(&found.record));
+        }
+        let next = customers
+            .find_or_create(&input("e@example.com", "E"))
+            .unwrap();
+        assert_eq!(next.record.customer.id, new.record.customer.id + 1);
+        assert_eq!(record_ids(&store).len(), 5);
+    }
+
+    #[test]
+    fn a_counter_far_behind_catches_up_in_few_calls() {
+        let counted = FailingStore::new(MemoryStore::default(), None);
+        let clock = TestClock::at(0);
+        for id in 1..=1_000u32 {
+            let customer =
+                Customer::new(id, &input(&format!("{id}@example.com"), "N"), String::new());
+            let record = Record::new(customer, KeyMaterial::random().unwrap());
+            counted
+                .inner()
+                .set(&record_key(id), &record.encode())
+                .unwrap();
+        }
+        let found = Customers::new(&counted, &clock)
+            .find_or_create(&input("new@example.com", "New"))
+            .unwrap();
+        assert!(found.record.customer.id > 1_000);
+        // Ten doublings pass 1,000; each costs an increment and a get.
+        assert!(
+            counted.calls() <= calls_of_a_healthy_creation() + 2 * 10,
+            "{}",
+            counted.calls()
+        );
+        assert_eq!(record_ids(counted.inner()).len(), 1_001);
+    }
+
+    #[test]
+    fn every_new_record_has_key_material_of_its_own() {
+        let store = MemoryStore::default();
+        let clock = TestClock::at(0);
+        let customers = Customers::new(&store, &clock);
+        let first = customers
+            .find_or_create(&input("a@example.com", "A"))
+            .unwrap();
+        store.delete(NEXT_ID_KEY).unwrap();
+        store.delete(&record_key(1)).unwrap();
+        store
+            .delete(&format!("customer-email:{}", email_hash("a@example.com")))
+            .unwrap();
+        let again = customers
+            .find_or_create(&input("b@example.com", "B"))
+            .unwrap();
+        assert_eq!(
+            again.record.customer.id, first.record.customer.id,
+            "the id was reused"
+        );
+        assert!(matches!(first.record.key_material, KeyMaterial::Random(_)));
+        assert_ne!(again.record.key_material, first.record.key_material);
     }
 
     /// An adversary that, each time a caller promises a ballot, promises a higher one.
@@ -465,7 +589,10 @@ mod tests {
         assert!(clock.paused_ms.get() >= WAIT_BUDGET_MS - WAIT_BEFORE_COMPETING_MS);
         let found = create(&store, "A").unwrap();
         assert!(found.created);
-        assert_eq!(create(&store, "B").unwrap().customer, found.customer);
+        assert_eq!(
+            create(&store, "B").unwrap().record.customer,
+            found.record.customer
+        );
     }
 
     #[test]
@@ -480,8 +607,8 @@ mod tests {
         let found = Customers::new(store, &clock)
             .find_or_create(&input("a@example.com", "Second"))
             .unwrap();
-        assert_eq!(found.customer.id, 1);
-        assert_eq!(found.customer.firstname, "First");
+        assert_eq!(found.record.customer.id, 1);
+        assert_eq!(found.record.customer.firstname, "First");
         assert!(!found.created);
         assert!(
             clock.paused_ms.get() >= WAIT_BEFORE_COMPETING_MS,
@@ -509,7 +636,7 @@ mod tests {
             })
             .collect();
         let results: Vec<Found> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-        assert!(results.iter().all(|f| f.customer.id == 1));
+        assert!(results.iter().all(|f| f.record.customer.id == 1));
         assert_eq!(results.iter().filter(|f| f.created).count(), 1);
         assert_eq!(store.increment(NEXT_ID_KEY, 0).unwrap(), 1);
     }

@@ -1,54 +1,37 @@
-//! Revoked customer tokens (contract §6, Magento's `JwtUserToken` `Revoker` and
-//! `RevokedValidator`): per customer, a "revoked before" time; a token whose `iat` is at or
-//! before it is refused.
+//! Revoked customer tokens (contract §6; Magento's `revokeCustomerToken` and
+//! `RevokedValidator`): a generation per customer, part of the key its tokens are signed with
+//! (`token_key`). A revocation moves it on, so every token issued before it stops verifying.
 //!
-//! Key: `customer-revoked-before:{id}`, Unix seconds as decimal text, written with `set` and
-//! read with `get` (never a counter). A revocation is one write, so a crash leaves either the
-//! old time or the new one; it never touches the customer's record, so it cannot lose a
-//! concurrent profile update.
+//! Key: `customer-token-generation:{id}`, a counter (read with `increment(key, 0)`, never with
+//! `get`). A revocation is one `increment` and nothing else: no read-modify-write and no
+//! clock, so revocations racing each other all count, a login a moment after one gets a
+//! working token, and hosts whose clocks disagree change nothing. It never touches the
+//! customer's record, so it cannot lose a concurrent profile update.
 
 use crate::ports::{KeyValue, StoreError};
 
-pub struct Revocations<'a> {
+pub struct Generations<'a> {
     store: &'a dyn KeyValue,
 }
 
-impl<'a> Revocations<'a> {
+impl<'a> Generations<'a> {
     pub fn new(store: &'a dyn KeyValue) -> Self {
-        Revocations { store }
+        Generations { store }
     }
 
-    /// Revokes every token of customer `id` issued at or before `now`. The stored time only
-    /// moves forward: a revocation racing with a later one cannot pull it back past a
-    /// second already revoked.
-    pub fn revoke(&self, id: u32, now: i64) -> Result<(), StoreError> {
-        if self.revoked_before(id)?.is_some_and(|before| before >= now) {
-            return Ok(());
-        }
-        self.store.set(&key(id), now.to_string().as_bytes())
+    /// The generation customer `id`'s tokens are issued with now (0 before any revocation).
+    pub fn current(&self, id: u32) -> Result<u64, StoreError> {
+        self.store.increment(&key(id), 0)
     }
 
-    /// Whether a token of customer `id` issued at `issued_at` has been revoked.
-    pub fn is_revoked(&self, id: u32, issued_at: i64) -> Result<bool, StoreError> {
-        Ok(self
-            .revoked_before(id)?
-            .is_some_and(|before| issued_at <= before))
-    }
-
-    fn revoked_before(&self, id: u32) -> Result<Option<i64>, StoreError> {
-        match self.store.get(&key(id))? {
-            None => Ok(None),
-            Some(bytes) => std::str::from_utf8(&bytes)
-                .ok()
-                .and_then(|text| text.parse().ok())
-                .map(Some)
-                .ok_or_else(|| StoreError(format!("unreadable time under `{}`", key(id)))),
-        }
+    /// Revokes every token of customer `id` issued up to now; returns the new generation.
+    pub fn revoke(&self, id: u32) -> Result<u64, StoreError> {
+        self.store.increment(&key(id), 1)
     }
 }
 
 fn key(id: u32) -> String {
-    format!("customer-revoked-before:{id}")
+    format!("customer-token-generation:{id}")
 }
 
 #[cfg(test)]
@@ -57,34 +40,37 @@ mod tests {
     use crate::memory::MemoryStore;
 
     #[test]
-    fn tokens_issued_at_or_before_the_revocation_are_revoked() {
+    fn each_revocation_moves_the_generation_on_by_one() {
         let store = MemoryStore::default();
-        let revocations = Revocations::new(&store);
-        assert!(!revocations.is_revoked(6, 1_000).unwrap());
-        revocations.revoke(6, 1_000).unwrap();
-        assert!(revocations.is_revoked(6, 999).unwrap());
-        assert!(revocations.is_revoked(6, 1_000).unwrap());
-        assert!(!revocations.is_revoked(6, 1_001).unwrap());
-        assert!(!revocations.is_revoked(7, 999).unwrap());
+        let generations = Generations::new(&store);
+        assert_eq!(generations.current(6).unwrap(), 0);
+        assert_eq!(generations.revoke(6).unwrap(), 1);
+        assert_eq!(generations.revoke(6).unwrap(), 2);
+        assert_eq!(generations.current(6).unwrap(), 2);
+        assert_eq!(generations.current(7).unwrap(), 0);
         assert_eq!(
-            store.get("customer-revoked-before:6").unwrap().as_deref(),
-            Some(&b"1000"[..])
+            store.increment("customer-token-generation:6", 0).unwrap(),
+            2
         );
     }
 
     #[test]
-    fn the_revocation_time_never_moves_back() {
-        let store = MemoryStore::default();
-        let revocations = Revocations::new(&store);
-        revocations.revoke(6, 2_000).unwrap();
-        revocations.revoke(6, 1_500).unwrap();
-        assert!(revocations.is_revoked(6, 2_000).unwrap());
-    }
-
-    #[test]
-    fn an_unreadable_time_is_a_store_error() {
-        let store = MemoryStore::default();
-        store.set("customer-revoked-before:6", b"garbage").unwrap();
-        assert!(Revocations::new(&store).is_revoked(6, 1).is_err());
+    fn revocations_racing_each_other_all_count() {
+        use std::sync::{Arc, Barrier};
+        let store = Arc::new(MemoryStore::default());
+        let barrier = Arc::new(Barrier::new(8));
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let (store, barrier) = (Arc::clone(&store), Arc::clone(&barrier));
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    Generations::new(&*store).revoke(6).unwrap()
+                })
+            })
+            .collect();
+        let mut seen: Vec<u64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (1..=8).collect::<Vec<_>>());
+        assert_eq!(Generations::new(&*store).current(6).unwrap(), 8);
     }
 }

@@ -16,8 +16,6 @@ pub enum Category {
     Authorization,
     /// The caller's credentials are unusable (`GraphQlAuthenticationException`).
     Authentication,
-    /// What the request names does not exist (`GraphQlNoSuchEntityException`).
-    NoSuchEntity,
     /// The cause must not be shown to the client.
     Internal,
 }
@@ -29,7 +27,6 @@ impl Category {
             Category::Input => "graphql-input",
             Category::Authorization => "graphql-authorization",
             Category::Authentication => "graphql-authentication",
-            Category::NoSuchEntity => "graphql-no-such-entity",
             Category::Internal => "internal",
         }
     }

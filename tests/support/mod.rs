@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use bytes::Bytes;
 use customer_token::oauth::{Credentials, SignatureMethod, authorization_header};
 use customer_token_host::{
-    Backend, FaultyBackend, Flavor, MemoryBackend, Runtime, SecretMap, TestClock,
+    Backend, Call, CallPhase, FaultyBackend, Flavor, MemoryBackend, Runtime, SecretMap, TestClock,
 };
 use serde_json::{Value, json};
 
@@ -119,18 +119,6 @@ impl Fixture {
             memory,
             nonce: AtomicU64::new(0),
         }
-    }
-
-    /// Gives the store a known token-key value (before anything issued a token) and returns
-    /// the HS256 key that follows from it, computed here as `store_key` documents it.
-    pub fn pin_store_key(&self) -> Vec<u8> {
-        use hmac::{Hmac, Mac};
-        self.memory
-            .set(customer_token::store_key::SALT_KEY, b"42")
-            .unwrap();
-        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(TOKEN_SECRET.as_bytes()).unwrap();
-        mac.update(b"customer-token store key 42");
-        mac.finalize().into_bytes().to_vec()
     }
 
     pub fn now(&self) -> i64 {
@@ -283,6 +271,82 @@ pub fn jwt_parts(token: &str) -> (String, String) {
         .expect("utf-8")
     };
     (decode(), decode())
+}
+
+/// The HS256 key of customer `id`'s tokens of `generation`, computed here as the README's token
+/// lifecycle documents it: HMAC-SHA256 under `customer_token_secret` of
+/// `customer-token key\n{id}\n{material}\n{generation}`, where `material` is the record's
+/// `token_key` (or, for a record written without one, its `created_at`, a space and its email
+/// lower-cased).
+pub fn customer_token_key(id: u32, material: &str, generation: u64) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(TOKEN_SECRET.as_bytes()).unwrap();
+    mac.update(format!("customer-token key\n{id}\n{material}\n{generation}").as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+/// The `token_key` of customer `id`'s record in `memory`.
+pub fn stored_token_key(memory: &MemoryBackend, id: u32) -> String {
+    let record = memory
+        .get(&format!("customer:{id}"))
+        .unwrap()
+        .unwrap_or_else(|| panic!("no record for customer {id}"));
+    let record: Value = serde_json::from_slice(&record).unwrap();
+    record["token_key"]
+        .as_str()
+        .expect("a token_key")
+        .to_owned()
+}
+
+/// The `uid` claim of a token.
+pub fn uid_of(token: &str) -> i64 {
+    let (_, payload) = jwt_parts(token);
+    serde_json::from_str::<Value>(&payload).unwrap()["uid"]
+        .as_i64()
+        .unwrap()
+}
+
+/// Stalls the store call numbered `at` (in `phase`) until `resume`, telling the test when it is
+/// reached: the caller is paused there while the test sends other requests.
+pub struct Stall {
+    reached: std::sync::mpsc::Receiver<()>,
+    pub resume: std::sync::mpsc::Sender<()>,
+}
+
+impl Stall {
+    pub fn at(faults: &FaultyBackend, at: u64, phase: CallPhase) -> Stall {
+        let (reached_tx, reached) = std::sync::mpsc::channel();
+        let (resume, resume_rx) = std::sync::mpsc::channel::<()>();
+        let resume_rx = std::sync::Mutex::new(resume_rx);
+        faults.set_hook(Some(Arc::new(move |call: &Call<'_>| {
+            if call.number == at && call.phase == phase {
+                let _ = reached_tx.send(());
+                let _ = resume_rx.lock().unwrap().recv();
+            }
+        })));
+        Stall { reached, resume }
+    }
+
+    /// Waits until the stalled call is reached, or says it never was (`at` is past the last call).
+    pub async fn reached(self, stalled: &tokio::task::JoinHandle<Reply>) -> Option<Stall> {
+        loop {
+            match self.reached.try_recv() {
+                Ok(()) => return Some(self),
+                Err(_) if stalled.is_finished() => return None,
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(1)).await,
+            }
+        }
+    }
+}
+
+/// A Bearer token refused before execution, as the drop-ins see it: 401, `message`, category
+/// `graphql-authentication`, no `data`.
+pub fn assert_refused(reply: &Reply, message: &str) {
+    assert_eq!(reply.status, 401, "{}", reply.body);
+    assert_eq!(
+        reply.body,
+        json!({"errors": [{"message": message, "extensions": {"category": "graphql-authentication"}}]})
+    );
 }
 
 /// The single error of a reply.

@@ -10,7 +10,9 @@
 //!
 //! Spin's quirks stay here: the store label, and `increment`, which on Spin takes and returns `s64`
 //! (the default SQLite backend stores a counter as 8 bytes little-endian, and panics in the host
-//! when asked to increment a value written with `set`; the product never mixes the two on a key).
+//! when asked to increment a value written with `set`; the product never mixes the two on a key),
+//! and is a write transaction on SQLite even when it adds nothing: an increment by 0, which is how
+//! the component reads a counter, is answered with `get` where Spin's encoding can be read.
 //!
 //! Nothing in here may panic: a panic is a trap that takes the whole request down.
 //!
@@ -86,6 +88,11 @@ impl customer_store::Guest for Adapter {
     }
 
     fn increment(key: String, delta: u64) -> Result<u64, StoreError> {
+        if delta == 0
+            && let Some(value) = read_counter(&key)
+        {
+            return Ok(value);
+        }
         let delta = i64::try_from(delta).map_err(|_| {
             StoreError::Other(format!("increment of `{key}` by {delta} is out of range"))
         })?;
@@ -106,6 +113,29 @@ impl customer_store::Guest for Adapter {
             expires: false,
         })
     }
+}
+
+/// A counter read with `get`, which is how the component's `increment(key, 0)` is answered
+/// where the stored bytes are one of Spin's counter encodings: Spin's `increment` is a write
+/// transaction on its SQLite store, and the component reads a customer's token generation so on
+/// every Bearer request. `None` (answered by `increment` instead) for anything else, such as
+/// Cosmos DB's counters, which `get` cannot read.
+fn read_counter(key: &str) -> Option<u64> {
+    match with_bucket(|bucket| bucket.get(key)).ok()? {
+        None => Some(0),
+        Some(bytes) => decode_counter(&bytes),
+    }
+}
+
+/// Spin's SQLite store keeps a counter as 8 bytes little-endian; its Redis and DynamoDB stores as
+/// decimal text. Eight ASCII digits are text: as 8 bytes little-endian they would be a count
+/// above 3 * 10^18, which no counter of the product reaches.
+fn decode_counter(bytes: &[u8]) -> Option<u64> {
+    if !bytes.is_empty() && bytes.iter().all(u8::is_ascii_digit) {
+        return core::str::from_utf8(bytes).ok()?.parse().ok();
+    }
+    let value = i64::from_le_bytes(<[u8; 8]>::try_from(bytes).ok()?);
+    u64::try_from(value).ok()
 }
 
 impl secrets::Guest for Adapter {

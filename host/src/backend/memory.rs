@@ -10,7 +10,7 @@ pub struct MemoryBackend {
     inner: Mutex<Inner>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Inner {
     entries: HashMap<String, Vec<u8>>,
     /// The deadline of every key that expires.
@@ -18,6 +18,10 @@ struct Inner {
     /// The same, in deadline order, so the expired ones are found without a scan.
     by_deadline: BTreeSet<(i64, String)>,
 }
+
+/// What a [`MemoryBackend`] held at one moment.
+#[derive(Debug, Clone)]
+pub struct MemorySnapshot(Inner);
 
 impl Inner {
     fn forget_deadline(&mut self, key: &str) {
@@ -69,6 +73,17 @@ impl MemoryBackend {
         let mut keys: Vec<String> = self.lock().entries.keys().cloned().collect();
         keys.sort();
         keys
+    }
+
+    /// A copy of everything the store holds now, for [`restore`](Self::restore).
+    pub fn snapshot(&self) -> MemorySnapshot {
+        MemorySnapshot(self.lock().clone())
+    }
+
+    /// Puts back what `snapshot` holds, as a store restarted from a backup or a snapshot would
+    /// be: every write made since is lost.
+    pub fn restore(&self, snapshot: &MemorySnapshot) {
+        *self.lock() = snapshot.0.clone();
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {

@@ -13,7 +13,7 @@ mod redis;
 mod sqlite;
 
 pub use self::faulty::{Call, CallHook, CallPhase, FaultyBackend};
-pub use self::memory::MemoryBackend;
+pub use self::memory::{MemoryBackend, MemorySnapshot};
 pub use self::redb::{DATABASE_FILE as REDB_DATABASE_FILE, RedbBackend};
 pub use self::redis::RedisBackend;
 pub use self::sqlite::{DATABASE_FILE as SQLITE_DATABASE_FILE, SqliteBackend};

@@ -86,18 +86,19 @@ impl Backend for RedbBackend {
     }
 
     fn increment(&self, key: &str, delta: u64) -> Result<u64, BackendError> {
+        if delta == 0 {
+            // Adding nothing is how the component reads a counter: a read transaction does.
+            return parse_counter(key, self.get(key)?.as_deref());
+        }
         self.write(|table| {
             let current = {
                 let existing = table.get(key).map_err(BackendError::other)?;
                 parse_counter(key, existing.as_ref().map(|guard| guard.value()))?
             };
             let next = add_counter(key, current, delta)?;
-            if delta != 0 || current == 0 {
-                // Writing the unchanged value again is harmless; skipping it saves a page write.
-                table
-                    .insert(key, next.to_string().as_bytes())
-                    .map_err(BackendError::other)?;
-            }
+            table
+                .insert(key, next.to_string().as_bytes())
+                .map_err(BackendError::other)?;
             Ok(next)
         })
     }

@@ -424,15 +424,7 @@ fn add(connection: &Connection, key: &str, delta: u64) -> Result<u64, BackendErr
             i64::MAX
         ))
     })?;
-    let current = match read(connection, key)? {
-        None => 0,
-        Some(bytes) => i64::from_le_bytes(<[u8; 8]>::try_from(bytes.as_slice()).map_err(|_| {
-            BackendError::Other(format!(
-                "the value at {key:?} is {} bytes, not an 8-byte counter",
-                bytes.len()
-            ))
-        })?),
-    };
+    let current = counter_value(key, read(connection, key)?)?;
     let next = current
         .checked_add(delta)
         .ok_or_else(|| BackendError::Other(format!("the counter at {key:?} would overflow")))?;
@@ -445,6 +437,21 @@ fn add(connection: &Connection, key: &str, delta: u64) -> Result<u64, BackendErr
         params![STORE, key, &next.to_le_bytes()[..]],
     )?;
     Ok(next_unsigned)
+}
+
+/// The 8-byte little-endian counter stored at `key` (absent counts as 0).
+fn counter_value(key: &str, stored: Option<Vec<u8>>) -> Result<i64, BackendError> {
+    let Some(bytes) = stored else {
+        return Ok(0);
+    };
+    <[u8; 8]>::try_from(bytes.as_slice())
+        .map(i64::from_le_bytes)
+        .map_err(|_| {
+            BackendError::Other(format!(
+                "the value at {key:?} is {} bytes, not an 8-byte counter",
+                bytes.len()
+            ))
+        })
 }
 
 /// Deletes `key` and its expiry, if it has one.
@@ -480,6 +487,14 @@ impl Backend for SqliteBackend {
     }
 
     fn increment(&self, key: &str, delta: u64) -> Result<u64, BackendError> {
+        if delta == 0 {
+            // Adding nothing is how the component reads a counter (the Bearer path reads a
+            // customer's token generation so): the reading connection answers it without a commit.
+            let value = counter_value(key, self.read_committed(key)?)?;
+            return u64::try_from(value).map_err(|_| {
+                BackendError::Other(format!("the counter at {key:?} is negative ({value})"))
+            });
+        }
         self.write(|connection| add(connection, key, delta))
     }
 
