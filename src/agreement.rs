@@ -118,6 +118,22 @@ pub trait Candidates {
     fn discard(&mut self, value: u64);
 }
 
+/// A value that exists already (an existing customer, a subject's hash): proposed as it is,
+/// with nothing to prepare or undo.
+pub struct Fixed(pub u64);
+
+impl Candidates for Fixed {
+    fn allocate(&mut self) -> Result<u64, StoreError> {
+        Ok(self.0)
+    }
+
+    fn prepare(&mut self, _: u64) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn discard(&mut self, _: u64) {}
+}
+
 /// What one round showed.
 enum Round {
     Chosen(u64, Vec<Register>),

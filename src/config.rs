@@ -16,12 +16,13 @@ pub const CUSTOMER_GROUP_ID: &str = "customer_group_id";
 pub const CUSTOMER_PROFILE_ON_LOGIN: &str = "customer_profile_on_login";
 pub const CORS_ALLOWED_ORIGINS: &str = "cors_allowed_origins";
 pub const OAUTH_REQUIRE_BODY_HASH: &str = "oauth_require_body_hash";
+pub const CUSTOMER_LINK_ATTRIBUTE: &str = "customer_link_attribute";
 
 /// How many keys at the start of [`ALL_KEYS`] are required.
 pub const REQUIRED_KEYS: usize = 5;
 
 /// Every key, in the order the README's table lists them: the required ones first.
-pub const ALL_KEYS: [&str; 11] = [
+pub const ALL_KEYS: [&str; 12] = [
     OAUTH_CONSUMER_KEY,
     OAUTH_CONSUMER_SECRET,
     OAUTH_ACCESS_TOKEN,
@@ -33,6 +34,7 @@ pub const ALL_KEYS: [&str; 11] = [
     CUSTOMER_PROFILE_ON_LOGIN,
     CORS_ALLOWED_ORIGINS,
     OAUTH_REQUIRE_BODY_HASH,
+    CUSTOMER_LINK_ATTRIBUTE,
 ];
 
 /// What a repeat login does with the input's profile (contract §7).
@@ -102,6 +104,9 @@ pub struct Config {
     pub profile_on_login: ProfileOnLogin,
     /// Refuse signed requests without `oauth_body_hash`.
     pub require_body_hash: bool,
+    /// The custom attribute whose value is a login's `provider:subject`, when customers are
+    /// linked by subject (docs/linking.md).
+    pub link_attribute: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -115,6 +120,7 @@ impl fmt::Debug for Config {
             .field("customer_group_id", &self.customer_group_id)
             .field("profile_on_login", &self.profile_on_login)
             .field("require_body_hash", &self.require_body_hash)
+            .field("link_attribute", &self.link_attribute)
             .finish_non_exhaustive()
     }
 }
@@ -206,6 +212,13 @@ impl Config {
                 });
             }
         };
+        let link_attribute = match optional(secrets, CUSTOMER_LINK_ATTRIBUTE)? {
+            None => None,
+            Some(text) => Some(parse_attribute_code(&text).ok_or(ConfigError::Invalid {
+                key: CUSTOMER_LINK_ATTRIBUTE,
+                reason: "must be a customer attribute code: a letter, then letters, digits or `_`, at most 60",
+            })?),
+        };
         Ok(Config {
             credentials,
             customer_token_secret,
@@ -214,6 +227,7 @@ impl Config {
             customer_group_id,
             profile_on_login,
             require_body_hash,
+            link_attribute,
         })
     }
 
@@ -255,6 +269,16 @@ fn parse_lifetime(text: &str) -> Option<u32> {
         .then_some(minutes)
 }
 
+/// An attribute code as Commerce accepts one (`Magento\Eav\Model\Entity\Attribute`'s
+/// validation): a letter, then letters, digits or underscores, 60 at most.
+fn parse_attribute_code(text: &str) -> Option<String> {
+    let code = text.trim();
+    let valid = code.len() <= 60
+        && code.starts_with(|c: char| c.is_ascii_alphabetic())
+        && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    valid.then(|| code.to_owned())
+}
+
 /// Accepts `scheme://host[:port]` with an optional trailing `/`, and returns it lower-cased.
 fn parse_base_url(text: &str) -> Option<String> {
     let text = text.trim();
@@ -294,6 +318,36 @@ mod tests {
             (OAUTH_ACCESS_TOKEN_SECRET, "ats"),
             (CUSTOMER_TOKEN_SECRET, "0123456789abcdef0123456789abcdef"),
         ])
+    }
+
+    #[test]
+    fn the_link_attribute_is_an_attribute_code_or_unset() {
+        let load = |value: &'static str| {
+            let mut map = complete();
+            map.insert(CUSTOMER_LINK_ATTRIBUTE, value);
+            Config::load(&Map(map)).map(|config| config.link_attribute)
+        };
+        assert_eq!(load(""), Ok(None));
+        assert_eq!(load(" social_id "), Ok(Some("social_id".into())));
+        assert_eq!(load("Social_ID2"), Ok(Some("Social_ID2".into())));
+        for invalid in [
+            "2fa",
+            "social id",
+            "social-id",
+            "_x",
+            Box::leak("a".repeat(61).into_boxed_str()),
+        ] {
+            assert!(
+                matches!(
+                    load(invalid),
+                    Err(ConfigError::Invalid {
+                        key: CUSTOMER_LINK_ATTRIBUTE,
+                        ..
+                    })
+                ),
+                "{invalid:?}"
+            );
+        }
     }
 
     #[test]

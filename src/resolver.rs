@@ -7,7 +7,9 @@ use serde_json::{Map, Value, json};
 use crate::customer::{Attribute, AttributeValue, Customer, CustomerInput};
 use crate::graphql::{Category, FieldError, ResolveError, Resolver};
 use crate::oauth::{Problem, SignedRequest, VerifyError, check_shape};
-use crate::service::{Bearer, ExchangeError, Internal, Ports, Service, log};
+use crate::service::{
+    Bearer, ExchangeError, Internal, LINKED_TO_ANOTHER_SIGN_IN, Ports, Service, log,
+};
 
 const NOT_PERMITTED: &str = "You do not have permission to access this resource.";
 pub const NOT_AUTHORIZED: &str = "The current customer isn't authorized.";
@@ -79,7 +81,7 @@ impl<'a> RequestResolver<'a> {
                 Map::new(),
             ));
         };
-        match service.exchange(&customer_input(input)) {
+        match service.exchange(&customer_input(input), None) {
             Ok(exchanged) => Ok(json!({
                 "customer": service.view(&exchanged.customer),
                 "token": exchanged.token,
@@ -87,6 +89,11 @@ impl<'a> RequestResolver<'a> {
             Err(ExchangeError::Invalid(invalid)) => {
                 Err(field_error(invalid.0, Category::Input, Map::new()))
             }
+            Err(ExchangeError::LinkedToAnotherSubject) => Err(field_error(
+                LINKED_TO_ANOTHER_SIGN_IN.into(),
+                Category::Authorization,
+                Map::new(),
+            )),
             Err(ExchangeError::Internal(error)) => Err(internal(error)),
         }
     }

@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use crate::config::{self, Config, ConfigError, ProfileOnLogin};
 use crate::customer::{
-    Customer, CustomerInput, Customers, Generations, InvalidInput, customer_view, validate,
+    Customer, CustomerInput, Customers, Generations, InvalidInput, Linked, customer_view,
+    link_subject, validate,
 };
 use crate::oauth::{Shaped, SignedRequest, SweepDue, Verifier, VerifyError, nonce};
 use crate::ports::{Clock, KeyValue, Secrets, StoreError};
@@ -50,11 +51,18 @@ impl From<StoreError> for Internal {
     }
 }
 
+/// Why an exchange of a profile makes no token.
 #[derive(Debug)]
 pub enum ExchangeError {
     Invalid(InvalidInput),
+    /// With `customer_link_attribute`, the email's customer is linked to another sign-in.
+    LinkedToAnotherSubject,
     Internal(Internal),
 }
+
+/// The refusal of [`ExchangeError::LinkedToAnotherSubject`] (category `graphql-authorization`).
+pub const LINKED_TO_ANOTHER_SIGN_IN: &str =
+    "The account with this email is linked to another sign-in.";
 
 impl From<StoreError> for ExchangeError {
     fn from(error: StoreError) -> Self {
@@ -130,16 +138,45 @@ impl<'a> Service<'a> {
         Ok(())
     }
 
-    /// Validates `input`, finds or creates its customer (applying the profile of a repeat
-    /// login when so configured), and issues a token for it with the key of its record and
-    /// current generation.
-    pub fn exchange(&self, input: &CustomerInput) -> Result<Exchanged, ExchangeError> {
+    /// Validates `input`, finds or creates its customer (by email, or by the login's subject
+    /// when `customer_link_attribute` is configured; `subject` is the typed interface's, which
+    /// stands for that attribute), applies the profile of a repeat login when so configured,
+    /// and issues a token with the key of its record and current generation.
+    pub fn exchange(
+        &self,
+        input: &CustomerInput,
+        subject: Option<&str>,
+    ) -> Result<Exchanged, ExchangeError> {
+        let with_subject;
+        let input = match (&self.config.link_attribute, subject) {
+            (Some(code), Some(subject)) => {
+                with_subject = input.with_attribute(code, subject);
+                &with_subject
+            }
+            _ => input,
+        };
         validate(input).map_err(ExchangeError::Invalid)?;
         let customers = Customers::new(self.ports.store, self.ports.clock);
-        let found = customers.find_or_create(input)?;
+        let found = match &self.config.link_attribute {
+            None => customers.find_or_create(input)?,
+            Some(code) => {
+                let subject = link_subject(input, code).map_err(ExchangeError::Invalid)?;
+                match customers.find_or_create_linked(input, subject)? {
+                    Linked::Customer(found) => *found,
+                    Linked::ToAnotherSubject => return Err(ExchangeError::LinkedToAnotherSubject),
+                }
+            }
+        };
         let mut record = found.record;
         if !found.created && self.config.profile_on_login == ProfileOnLogin::Update {
-            let updated = record.customer.with_profile(input);
+            let mut updated = record.customer.with_profile(input);
+            // A linked customer's email follows the sign-in's, unless another customer has it.
+            if self.config.link_attribute.is_some()
+                && !same_email(&input.email, &updated.email)
+                && customers.claim_email(&input.email, updated.id)?
+            {
+                updated.email = input.email.trim().to_owned();
+            }
             if updated != record.customer {
                 record.customer = updated;
                 customers.save(&record)?;
@@ -173,6 +210,11 @@ impl<'a> Service<'a> {
     pub fn view(&self, customer: &Customer) -> Value {
         customer_view(customer, self.config.customer_group_id)
     }
+}
+
+/// Emails are one customer's when they are equal trimmed and lower-cased.
+fn same_email(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
 }
 
 /// Checks a Bearer token in Magento's order: read (signature, header, claims), expiry,
@@ -308,7 +350,7 @@ mod tests {
         fn exchange(&self, email: &str) -> Exchanged {
             Service::new(self.ports())
                 .unwrap()
-                .exchange(&input(email))
+                .exchange(&input(email), None)
                 .unwrap()
         }
 

@@ -682,6 +682,7 @@ async fn the_typed_export_exchanges_and_verifies_without_http(host: Flavor) {
         is_subscribed: Some(true),
         custom_attributes: Vec::new(),
         allow_remote_shopping_assistance: None,
+        subject: None,
     };
     let output = fixture
         .runtime
@@ -778,6 +779,31 @@ async fn an_exchange_for_an_existing_customer_makes_one_write_where_keys_expire(
     assert_eq!(seen, calls(&expected), "{host:?}");
 }
 
+async fn a_linked_login_for_an_existing_customer_reads_its_subject_instead_of_its_email(
+    host: Flavor,
+) {
+    let fixture =
+        Fixture::with_secrets(host, secrets().with("customer_link_attribute", "social_id"));
+    let login = r#"mutation { exchangeExternalCustomerToken(input: {customer: {firstname: "Roni", lastname: "Cost", email: "roni_cost@example.com", custom_attributes: [{attribute_code: "social_id", value: "google:1001"}]}}) { token } }"#;
+    store_calls_of(&fixture, fixture.post_signed(login)).await;
+    let seen = store_calls_of(&fixture, fixture.post_signed(login)).await;
+    let claim = match host {
+        Flavor::Bare => vec![("increment_expiring", "oauth-nonce")],
+        Flavor::Spin | Flavor::Wasi => vec![
+            ("increment", "oauth-nonce"),
+            ("increment", "oauth-nonce-count"),
+            ("set", "oauth-nonce-entry"),
+        ],
+    };
+    let lookups = [
+        ("get", "customer-subject"),
+        ("get", "customer"),
+        generation_read(host),
+    ];
+    let expected: Vec<(&str, &str)> = claim.into_iter().chain(lookups).collect();
+    assert_eq!(seen, calls(&expected), "{host:?}");
+}
+
 /// How a customer's token generation is read: an `increment` by 0, which the Spin adapter
 /// answers with a `get` (Spin's `increment` is a write transaction on its SQLite store).
 fn generation_read(host: Flavor) -> (&'static str, &'static str) {
@@ -812,6 +838,7 @@ async fn a_bearer_read_of_the_customer_makes_two_store_reads(host: Flavor) {
 on_every_host!(
     an_exchange_for_an_existing_customer_makes_one_write_where_keys_expire,
     a_bearer_read_of_the_customer_makes_two_store_reads,
+    a_linked_login_for_an_existing_customer_reads_its_subject_instead_of_its_email,
     the_seed_example_returns_the_seed_customer_and_a_magento_token,
     a_repeat_exchange_returns_the_same_customer_unchanged,
     the_customer_query_answers_for_the_token_and_refuses_expired_ones,

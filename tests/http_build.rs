@@ -89,6 +89,7 @@ async fn the_http_build_serves_every_host_and_has_no_token_minting_export() {
             is_subscribed: None,
             custom_attributes: Vec::new(),
             allow_remote_shopping_assistance: None,
+            subject: None,
         };
         let refused = runtime
             .exchange(input)

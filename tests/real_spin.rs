@@ -268,6 +268,17 @@ fn free_port() -> u16 {
 
 impl SpinUp {
     fn start(spin: &Path, app: &Path, config: Config, runtime_config: Option<&Path>) -> SpinUp {
+        SpinUp::start_with(spin, app, config, runtime_config, &[])
+    }
+
+    /// [`SpinUp::start`] with `extra` variables besides the suite's.
+    fn start_with(
+        spin: &Path,
+        app: &Path,
+        config: Config,
+        runtime_config: Option<&Path>,
+        extra: &[(&'static str, &'static str)],
+    ) -> SpinUp {
         use std::os::unix::process::CommandExt as _;
         let port = free_port();
         let log = app.join(format!("spin-up-{port}.log"));
@@ -283,7 +294,7 @@ impl SpinUp {
         if let Some(file) = runtime_config {
             command.arg("--runtime-config-file").arg(file);
         }
-        for (name, value) in variables() {
+        for (name, value) in variables().into_iter().chain(extra.iter().copied()) {
             match config {
                 Config::Environment => {
                     command.env(format!("SPIN_VARIABLE_{}", name.to_uppercase()), value);
@@ -815,7 +826,68 @@ fn on_redis(spin: &Path, app: &Path) {
         !counter.is_empty() && counter.iter().all(u8::is_ascii_digit),
         "Spin's counter on Redis is decimal text (INCRBY), not {counter:?}"
     );
-    shared_with_the_native_host(spin, app, backend, Some(&config), "redis");
+    shared_with_the_native_host(spin, app, backend.clone(), Some(&config), "redis");
+    linked_with_the_native_host(spin, app, backend, &config);
+}
+
+/// With `customer_link_attribute` set on Spin and on the native host, on one Redis: a subject's
+/// first login through Spin is its customer at the host whatever email it brings, and another
+/// subject with that email is refused at the host.
+fn linked_with_the_native_host(
+    spin: &Path,
+    app: &Path,
+    backend: Arc<dyn customer_token_host::Backend>,
+    runtime_config: &Path,
+) {
+    let native = customer_token_host::Runtime::builder()
+        .backend(backend)
+        .secrets(secrets().with("customer_link_attribute", "social_id"))
+        .build()
+        .unwrap();
+    let tokio = tokio::runtime::Runtime::new().unwrap();
+    let document = |email: &str, subject: &str| {
+        format!(
+            r#"mutation {{ exchangeExternalCustomerToken(input: {{ customer: {{ email: "{email}", firstname: "N", lastname: "H", custom_attributes: [{{ attribute_code: "social_id", value: "{subject}" }}] }} }}) {{ customer {{ email }} token }} }}"#
+        )
+    };
+    let native_login = |email: &str, subject: &str| -> (u16, Value) {
+        let request = customer_token_host::sign::signed_post(
+            URL,
+            customer_token_host::sign::graphql_body(&document(email, subject), None),
+            &credentials(),
+            customer_token_host::sign::SignatureMethod::HmacSha256,
+            unix_now(),
+            &customer_token_host::sign::fresh_nonce().unwrap(),
+        )
+        .unwrap();
+        let response = tokio.block_on(native.handle(request)).unwrap();
+        let body: Value = serde_json::from_slice(response.body()).unwrap();
+        (response.status().as_u16(), body)
+    };
+    let up = SpinUp::start_with(
+        spin,
+        app,
+        Config::Environment,
+        Some(runtime_config),
+        &[("customer_link_attribute", "social_id")],
+    );
+    let through_spin = signed(&up.url(), &document("linked@example.com", "google:77"));
+    assert_eq!(through_spin.status, 200, "{}", through_spin.body);
+    up.stop();
+    let (status, body) = native_login("linked.again@example.com", "google:77");
+    assert_eq!(status, 200, "{body}");
+    let token = body["data"]["exchangeExternalCustomerToken"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no token in {body}"));
+    let (_, claims) = jwt_parts(token);
+    let uid = serde_json::from_str::<Value>(&claims).unwrap()["uid"].as_i64();
+    assert_eq!(uid, Some(through_spin.uid()));
+    let (status, body) = native_login("linked@example.com", "apple:78");
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "The account with this email is linked to another sign-in."
+    );
 }
 
 /// The native host on the very file Spin's default store writes (`.spin/sqlite_key_value.db`,

@@ -370,6 +370,227 @@ async fn a_domain_in_fullwidth_forms_is_an_invalid_email_and_writes_nothing(host
     );
 }
 
+// ----- Customers linked by their sign-in's subject (`customer_link_attribute`) -----
+
+const LINK_ATTRIBUTE: &str = "social_id";
+
+fn linking() -> customer_token_host::SecretMap {
+    secrets().with("customer_link_attribute", LINK_ATTRIBUTE)
+}
+
+/// The exchange of a login of `email` with the subject `subject` (none: no attribute).
+async fn linked_login(fixture: &Fixture, email: &str, subject: Option<&str>) -> Reply {
+    let attributes = subject.map_or_else(String::new, |subject| {
+        format!(
+            r#", custom_attributes: [{{attribute_code: "{LINK_ATTRIBUTE}", value: "{subject}"}}]"#
+        )
+    });
+    fixture
+        .post_signed(&format!(
+            r#"mutation {{ exchangeExternalCustomerToken(input: {{customer: {{firstname: "Roni", lastname: "Cost", email: "{email}"{attributes}}}}}) {{ customer {{ email }} token }} }}"#
+        ))
+        .await
+}
+
+/// A linked login that succeeded: its uid and token.
+async fn log_in_linked(fixture: &Fixture, email: &str, subject: &str) -> (i64, String) {
+    let token = token_of(&linked_login(fixture, email, Some(subject)).await);
+    (uid_of(&token), token)
+}
+
+/// Every key the store holds, with its value, but the nonces' (which any signed request adds).
+fn customer_data(fixture: &Fixture) -> Vec<(String, Vec<u8>)> {
+    fixture
+        .memory
+        .keys()
+        .into_iter()
+        .filter(|key| !key.starts_with("oauth-nonce"))
+        .map(|key| {
+            let value = fixture.memory.get(&key).unwrap().unwrap_or_default();
+            (key, value)
+        })
+        .collect()
+}
+
+async fn a_linked_subject_finds_its_customer_whatever_email_it_brings(host: Flavor) {
+    let fixture = Fixture::with_secrets(host, linking());
+    let (first, _) = log_in_linked(&fixture, "roni@example.com", "google:1001").await;
+    let (again, token) = log_in_linked(&fixture, "roni.cost@other.example", "google:1001").await;
+    assert_eq!(again, first);
+    // The stored email follows the default profile policy, `keep`.
+    assert_reads(&read_with(&fixture, &token).await, "roni@example.com");
+    // Another subject with the new email is another customer.
+    let (other, _) = log_in_linked(&fixture, "roni.cost@other.example", "apple:2002").await;
+    assert_ne!(other, first);
+
+    // With `update`, the stored email follows the sign-in's, unless another customer has it.
+    let fixture =
+        Fixture::with_secrets(host, linking().with("customer_profile_on_login", "update"));
+    let (first, _) = log_in_linked(&fixture, "roni@example.com", "google:1001").await;
+    let (again, token) = log_in_linked(&fixture, "roni.new@example.com", "google:1001").await;
+    assert_eq!(again, first);
+    assert_reads(&read_with(&fixture, &token).await, "roni.new@example.com");
+    log_in_linked(&fixture, "taken@example.com", "apple:2002").await;
+    let (again, token) = log_in_linked(&fixture, "taken@example.com", "google:1001").await;
+    assert_eq!(again, first);
+    assert_reads(&read_with(&fixture, &token).await, "roni.new@example.com");
+}
+
+async fn a_second_subject_for_a_linked_email_is_refused_and_writes_nothing(host: Flavor) {
+    let fixture = Fixture::with_secrets(host, linking());
+    log_in_linked(&fixture, "roni@example.com", "google:1001").await;
+    let before = customer_data(&fixture);
+    let reply = linked_login(&fixture, "Roni@Example.com", Some("apple:2002")).await;
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    assert_eq!(
+        reply.body["data"],
+        json!({"exchangeExternalCustomerToken": null})
+    );
+    let error = only_error(&reply);
+    assert_eq!(
+        error["message"],
+        "The account with this email is linked to another sign-in."
+    );
+    assert_eq!(error["extensions"]["category"], "graphql-authorization");
+    assert_eq!(customer_data(&fixture), before);
+}
+
+async fn a_customer_of_the_email_without_a_link_is_linked_once(host: Flavor) {
+    // A customer from before linking was turned on.
+    let before_linking = Fixture::on(host);
+    let (legacy, legacy_token) = log_in(&before_linking, "roni@example.com").await;
+    let fixture = before_linking.restarted_with(host, linking());
+    let (linked, _) = log_in_linked(&fixture, "roni@example.com", "google:1001").await;
+    assert_eq!(linked, legacy);
+    assert_reads(
+        &read_with(&fixture, &legacy_token).await,
+        "roni@example.com",
+    );
+    let refused = linked_login(&fixture, "roni@example.com", Some("apple:2002")).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let (found, _) = log_in_linked(&fixture, "roni.cost@other.example", "google:1001").await;
+    assert_eq!(found, legacy);
+}
+
+async fn concurrent_first_logins_of_one_subject_with_different_emails_make_one_customer(
+    host: Flavor,
+) {
+    let fixture = Arc::new(Fixture::with_secrets(host, linking()));
+    let logins: Vec<_> = (0..20)
+        .map(|n| {
+            let fixture = fixture.clone();
+            tokio::spawn(async move {
+                log_in_linked(&fixture, &format!("roni{n}@example.com"), "google:1001").await
+            })
+        })
+        .collect();
+    let mut uids = std::collections::BTreeSet::new();
+    for login in logins {
+        uids.insert(login.await.unwrap().0);
+    }
+    assert_eq!(uids.len(), 1, "{uids:?}");
+    let records = fixture
+        .memory
+        .keys()
+        .into_iter()
+        .filter(|key| key.starts_with("customer:"))
+        .count();
+    assert_eq!(records, 1, "{:?}", fixture.memory.keys());
+}
+
+async fn a_login_without_a_well_formed_subject_is_refused_naming_the_attribute(host: Flavor) {
+    let fixture = Fixture::with_secrets(host, linking());
+    for (subject, message) in [
+        (None, "\"social_id\" is a required value."),
+        (
+            Some("1001"),
+            "\"social_id\" must be the sign-in's provider and subject, as in google:1234567890.",
+        ),
+        (
+            Some("google:"),
+            "\"social_id\" must be the sign-in's provider and subject, as in google:1234567890.",
+        ),
+    ] {
+        let reply = linked_login(&fixture, "roni@example.com", subject).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let error = only_error(&reply);
+        assert_eq!(error["message"], message, "{subject:?}");
+        assert_eq!(error["extensions"]["category"], "graphql-input");
+    }
+    assert!(
+        customer_data(&fixture).is_empty(),
+        "{:?}",
+        fixture.memory.keys()
+    );
+}
+
+async fn without_the_link_attribute_subjects_are_ordinary_attributes(host: Flavor) {
+    let fixture = Fixture::on(host);
+    let first = linked_login(&fixture, "roni@example.com", Some("google:1001")).await;
+    let second = linked_login(&fixture, "roni@example.com", Some("apple:2002")).await;
+    assert_eq!(uid_of(&token_of(&first)), uid_of(&token_of(&second)));
+    assert!(
+        !fixture
+            .memory
+            .keys()
+            .iter()
+            .any(|key| key.starts_with("customer-subject") || key.starts_with("customer-link")),
+        "{:?}",
+        fixture.memory.keys()
+    );
+}
+
+async fn the_typed_interface_links_by_its_subject_field(host: Flavor) {
+    use customer_token_host::exchange::{CustomerInput, Error};
+    let fixture = Fixture::with_secrets(host, linking());
+    let input = |email: &str, subject: &str| CustomerInput {
+        prefix: None,
+        firstname: "Roni".into(),
+        middlename: None,
+        lastname: "Cost".into(),
+        suffix: None,
+        email: email.into(),
+        date_of_birth: None,
+        taxvat: None,
+        gender: None,
+        is_subscribed: None,
+        custom_attributes: Vec::new(),
+        allow_remote_shopping_assistance: None,
+        subject: Some(subject.into()),
+    };
+    let first = fixture
+        .runtime
+        .exchange(input("roni@example.com", "google:1001"))
+        .await
+        .unwrap()
+        .unwrap();
+    let again = fixture
+        .runtime
+        .exchange(input("roni.cost@other.example", "google:1001"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.customer.id, first.customer.id);
+    // The subject is kept as the link attribute.
+    assert_eq!(first.customer.custom_attributes.len(), 1);
+    assert_eq!(first.customer.custom_attributes[0].code, LINK_ATTRIBUTE);
+    match fixture
+        .runtime
+        .exchange(input("roni@example.com", "apple:2002"))
+        .await
+        .unwrap()
+    {
+        Err(Error::Unauthorized(message)) => assert_eq!(
+            message,
+            "The account with this email is linked to another sign-in."
+        ),
+        other => panic!("{other:?}"),
+    }
+    // The HTTP API finds the same customer by the same subject.
+    let (uid, _) = log_in_linked(&fixture, "third@example.com", "google:1001").await;
+    assert_eq!(uid, i64::from(first.customer.id));
+}
+
 async fn aliased_introspection_is_cut_off_with_one_error(host: Flavor) {
     let fixture = Fixture::on(host);
     let alias = "__schema { types { name fields(includeDeprecated: true) { name args { name type { name ofType { name } } } type { name kind ofType { name kind ofType { name } } } } } }";
@@ -404,6 +625,13 @@ on_every_host!(
     revocations_racing_each_other_all_count,
     a_rewound_id_counter_skips_the_live_records,
     a_domain_in_fullwidth_forms_is_an_invalid_email_and_writes_nothing,
+    a_linked_subject_finds_its_customer_whatever_email_it_brings,
+    a_second_subject_for_a_linked_email_is_refused_and_writes_nothing,
+    a_customer_of_the_email_without_a_link_is_linked_once,
+    concurrent_first_logins_of_one_subject_with_different_emails_make_one_customer,
+    a_login_without_a_well_formed_subject_is_refused_naming_the_attribute,
+    without_the_link_attribute_subjects_are_ordinary_attributes,
+    the_typed_interface_links_by_its_subject_field,
     aliased_introspection_is_cut_off_with_one_error,
     a_signed_body_hash_binds_the_body,
     a_deployment_can_require_the_body_hash,

@@ -101,6 +101,7 @@ fn customer_input(email: &str) -> exchange::CustomerInput {
         is_subscribed: Some(false),
         custom_attributes: Vec::new(),
         allow_remote_shopping_assistance: None,
+        subject: None,
     }
 }
 

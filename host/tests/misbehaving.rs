@@ -81,6 +81,7 @@ async fn typed_exports_round_trip() {
         is_subscribed: Some(true),
         custom_attributes: Vec::new(),
         allow_remote_shopping_assistance: None,
+        subject: None,
     };
     let output = runtime.exchange(input).await.unwrap().unwrap();
     assert_eq!(output.token, "roni_cost@example.com");

@@ -81,15 +81,26 @@ struct Host {
 impl Host {
     /// A host on `store` (a Redis URL) with a data directory of its own.
     fn start(store: &str, label: &str) -> Self {
+        Host::start_with(store, label, &[])
+    }
+
+    /// [`Host::start`] with more configuration in the environment.
+    fn start_with(store: &str, label: &str, env: &[(&str, &str)]) -> Self {
         let data = TempDir::new(label);
-        let mut host = Host::start_in(data.path(), &["--store", store]);
+        let mut host = Host::spawn(data.path(), &["--store", store], env);
         host._data = Some(data);
         host
     }
 
     /// A host with `data` as its data directory and `extra` arguments.
     fn start_in(data: &std::path::Path, extra: &[&str]) -> Self {
-        let mut child = serve_command(data, extra)
+        Host::spawn(data, extra, &[])
+    }
+
+    fn spawn(data: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut command = serve_command(data, extra);
+        command.envs(env.iter().copied());
+        let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -159,10 +170,23 @@ fn login_document(email: &str) -> String {
 
 /// A freshly signed login for `email`, with its nonce.
 fn signed_login(email: &str) -> (http::Request<Bytes>, String) {
+    signed(&login_document(email))
+}
+
+/// A freshly signed login for `email` with the sign-in's `subject` in the attribute `social_id`.
+fn signed_linked_login(email: &str, subject: &str) -> http::Request<Bytes> {
+    let document = format!(
+        r#"mutation {{ exchangeExternalCustomerToken(input: {{ customer: {{ email: "{email}", firstname: "Ada", lastname: "Lovelace", custom_attributes: [{{ attribute_code: "social_id", value: "{subject}" }}] }} }}) {{ customer {{ email }} token }} }}"#
+    );
+    signed(&document).0
+}
+
+/// `document`, freshly signed, with its nonce.
+fn signed(document: &str) -> (http::Request<Bytes>, String) {
     let nonce = sign::fresh_nonce().unwrap();
     let request = sign::signed_post(
         PUBLIC_URL,
-        sign::graphql_body(&login_document(email), None),
+        sign::graphql_body(document, None),
         &credentials(),
         SignatureMethod::HmacSha256,
         sign::now_timestamp(),
@@ -286,6 +310,58 @@ fn two_hosts_on_one_redis_share_customers_tokens_and_nonces() {
         assert_eq!(
             body["errors"][0]["extensions"]["oauth_problem"],
             "nonce_used"
+        );
+    });
+}
+
+#[test]
+fn two_hosts_on_one_redis_link_one_subject_to_one_customer() {
+    let Some(redis) = RedisServer::start_or_skip("two-hosts-linked") else {
+        return;
+    };
+    let linking = [("CUSTOMER_LINK_ATTRIBUTE", "social_id")];
+    let hosts = Arc::new([
+        Host::start_with(&redis.url(), "linked-a", &linking),
+        Host::start_with(&redis.url(), "linked-b", &linking),
+    ]);
+    let runtime = tokio();
+    // First logins of one subject with different emails at once, spread over both hosts.
+    let uids = runtime.block_on(async {
+        let mut tasks = Vec::new();
+        for n in 0..8 {
+            let hosts = hosts.clone();
+            tasks.push(tokio::spawn(async move {
+                let request = signed_linked_login(&format!("ada{n}@example.com"), "google:1815");
+                let (status, body) = hosts[n % 2].send(request).await;
+                assert_eq!(status, 200, "{body}");
+                uid_of(&token_of(&body))
+            }));
+        }
+        let mut uids = BTreeSet::new();
+        for task in tasks {
+            uids.insert(task.await.unwrap());
+        }
+        uids
+    });
+    assert_eq!(uids.len(), 1, "{uids:?}");
+    assert_eq!(redis_keys(&redis.url(), "customer:").len(), 1);
+    assert_eq!(redis_keys(&redis.url(), "customer-subject:").len(), 1);
+    runtime.block_on(async {
+        // The customer's email belongs to that subject at either host.
+        let (_, body) = hosts[0]
+            .send(signed_linked_login("ada0@example.com", "google:1815"))
+            .await;
+        let email = body["data"]["exchangeExternalCustomerToken"]["customer"]["email"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, body) = hosts[1]
+            .send(signed_linked_login(&email, "apple:1852"))
+            .await;
+        assert_eq!(status, 403, "{body}");
+        assert_eq!(
+            body["errors"][0]["message"],
+            "The account with this email is linked to another sign-in."
         );
     });
 }

@@ -10,12 +10,16 @@ use crate::service::{self, Bearer, ExchangeError, Internal, Service, TokenRefusa
 impl wit::Guest for Component {
     fn exchange(input: wit::CustomerInput) -> Result<wit::ExchangeOutput, wit::Error> {
         let service = Service::new(PORTS).map_err(internal)?;
-        match service.exchange(&customer_input(input)) {
+        let subject = input.subject.clone();
+        match service.exchange(&customer_input(input), subject.as_deref()) {
             Ok(exchanged) => Ok(wit::ExchangeOutput {
                 customer: wit_customer(exchanged.customer),
                 token: exchanged.token,
             }),
             Err(ExchangeError::Invalid(invalid)) => Err(wit::Error::InvalidInput(invalid.0)),
+            Err(ExchangeError::LinkedToAnotherSubject) => Err(wit::Error::Unauthorized(
+                service::LINKED_TO_ANOTHER_SIGN_IN.into(),
+            )),
             Err(ExchangeError::Internal(error)) => Err(internal(error)),
         }
     }

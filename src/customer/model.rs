@@ -40,6 +40,27 @@ pub struct CustomerInput {
     pub allow_remote_shopping_assistance: Option<bool>,
 }
 
+impl CustomerInput {
+    /// The input with the custom attribute `code` set to the text `value` (replacing one of
+    /// that code, else added last).
+    pub fn with_attribute(&self, code: &str, value: &str) -> CustomerInput {
+        let mut input = self.clone();
+        let attributes = input.custom_attributes.get_or_insert_with(Vec::new);
+        let value = AttributeValue::Text(value.to_owned());
+        match attributes
+            .iter_mut()
+            .find(|attribute| attribute.code == code)
+        {
+            Some(attribute) => attribute.value = value,
+            None => attributes.push(Attribute {
+                code: code.to_owned(),
+                value,
+            }),
+        }
+        input
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ConfirmationStatus {

@@ -5,7 +5,9 @@
 //! - Format 2: an attribute is `{"code", "value"}` or `{"code", "selected_options"}`.
 //! - Format 3 (current): format 2 plus `token_key`, the record's random key material (see
 //!   `token_key`). A record of an earlier format has none; it keeps the material derived from
-//!   its creation time and email, and is written back without `token_key`.
+//!   its creation time and email, and is written back without `token_key`. A customer created
+//!   for a sign-in's subject (`link`) also has `email_index_pending: true` until its email is
+//!   indexed.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -21,6 +23,8 @@ pub const CURRENT_FORMAT: u64 = 3;
 pub struct Record {
     pub customer: Customer,
     pub key_material: KeyMaterial,
+    /// Created for a subject, and not yet in the email index: whoever reads it next indexes it.
+    pub email_index_pending: bool,
 }
 
 #[derive(Serialize)]
@@ -28,6 +32,8 @@ struct Written<'a> {
     format: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     token_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    email_index_pending: bool,
     #[serde(flatten)]
     customer: &'a Customer,
 }
@@ -38,6 +44,7 @@ impl Record {
         Record {
             customer,
             key_material,
+            email_index_pending: false,
         }
     }
 
@@ -49,6 +56,7 @@ impl Record {
                 KeyMaterial::Random(hex) => Some(hex),
                 KeyMaterial::Derived(_) => None,
             },
+            email_index_pending: self.email_index_pending,
             customer: &self.customer,
         };
         // Serializing plain strings, integers and booleans into a Vec cannot fail.
@@ -68,13 +76,20 @@ impl Record {
             Some(Value::String(hex)) => Some(KeyMaterial::stored(hex)?),
             Some(_) => return None,
         };
-        // `format` and `token_key` are not fields of the model, so they are ignored here.
+        let email_index_pending = match value.get("email_index_pending") {
+            None => false,
+            Some(Value::Bool(pending)) => *pending,
+            Some(_) => return None,
+        };
+        // `format`, `token_key` and `email_index_pending` are not fields of the model, so they
+        // are ignored here.
         let customer: Customer = serde_json::from_value(value).ok()?;
         let key_material = stored_key
             .unwrap_or_else(|| KeyMaterial::derived(&customer.created_at, &customer.email));
         Some(Record {
             customer,
             key_material,
+            email_index_pending,
         })
     }
 }
@@ -101,6 +116,13 @@ mod tests {
     #[test]
     fn records_round_trip() {
         assert_eq!(Record::decode(&record().encode()), Some(record()));
+        let pending = Record {
+            email_index_pending: true,
+            ..record()
+        };
+        let written: Value = serde_json::from_slice(&pending.encode()).unwrap();
+        assert_eq!(written["email_index_pending"], true);
+        assert_eq!(Record::decode(&pending.encode()), Some(pending));
     }
 
     #[test]

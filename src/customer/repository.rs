@@ -36,8 +36,8 @@ pub struct Found {
 }
 
 pub struct Customers<'a> {
-    store: &'a dyn KeyValue,
-    clock: &'a dyn Clock,
+    pub(super) store: &'a dyn KeyValue,
+    pub(super) clock: &'a dyn Clock,
 }
 
 impl<'a> Customers<'a> {
@@ -63,19 +63,27 @@ impl<'a> Customers<'a> {
     /// Finds the customer by email (trimmed, case-insensitive) or creates it from `input`,
     /// which must already be validated. Existing customers are returned unchanged.
     pub fn find_or_create(&self, input: &CustomerInput) -> Result<Found, StoreError> {
-        let email_hash = email_hash(&input.email);
-        let pointer_key = format!("customer-email:{email_hash}");
-        let agreement_prefix = format!("customer-email-agreement:{email_hash}");
-        let agreement = Agreement::new(self.store, self.clock, &pointer_key, &agreement_prefix);
+        let index = EmailIndex::of(&input.email);
         let mut candidates = NewCustomers {
             customers: self,
             input,
             prepared: None,
         };
-        let agreed = agreement.agree(&mut candidates)?;
-        let id = u32::try_from(agreed.value)
-            .map_err(|_| StoreError(format!("unreadable id under `{pointer_key}`")))?;
-        if let Some(record) = candidates.prepared.filter(|r| r.customer.id == id) {
+        let agreed = index.agreement(self).agree(&mut candidates)?;
+        self.agreed(&index.pointer_key, agreed.value, candidates.prepared)
+    }
+
+    /// The customer `value` an index agreed on: the record this caller prepared for it, if it
+    /// did, or the stored one.
+    pub(super) fn agreed(
+        &self,
+        index_key: &str,
+        value: u64,
+        prepared: Option<Record>,
+    ) -> Result<Found, StoreError> {
+        let id = u32::try_from(value)
+            .map_err(|_| StoreError(format!("unreadable id under `{index_key}`")))?;
+        if let Some(record) = prepared.filter(|r| r.customer.id == id) {
             return Ok(Found {
                 record,
                 created: true,
@@ -87,15 +95,30 @@ impl<'a> Customers<'a> {
                 created: false,
             }),
             None => Err(StoreError(format!(
-                "`{pointer_key}` names customer {id}, whose record is missing"
+                "`{index_key}` names customer {id}, whose record is missing"
             ))),
         }
+    }
+
+    /// The record of a new customer `value` from `input`, with fresh key material (not
+    /// written yet).
+    pub(super) fn new_record(
+        &self,
+        value: u64,
+        input: &CustomerInput,
+    ) -> Result<Record, StoreError> {
+        let id =
+            u32::try_from(value).map_err(|_| StoreError(format!("id {value} is too large")))?;
+        let customer = Customer::new(id, input, format_utc(self.clock.now_unix()));
+        let material = KeyMaterial::random()
+            .map_err(|error| StoreError(format!("no randomness for key material: {error}")))?;
+        Ok(Record::new(customer, material))
     }
 
     /// A fresh id that no record has. An id the counter hands out again (the store lost its
     /// latest writes) is skipped, in steps that double, so a counter far behind catches up in
     /// a few calls rather than one per live customer.
-    fn allocate_id(&self) -> Result<u32, StoreError> {
+    pub(super) fn allocate_id(&self) -> Result<u32, StoreError> {
         let mut step = 1;
         loop {
             let next = self.store.increment(NEXT_ID_KEY, step)?;
@@ -130,15 +153,8 @@ impl Candidates for NewCustomers<'_, '_> {
     }
 
     fn prepare(&mut self, value: u64) -> Result<(), StoreError> {
-        let id =
-            u32::try_from(value).map_err(|_| StoreError(format!("id {value} is too large")))?;
-        let customer = Customer::new(id, self.input, format_utc(self.customers.clock.now_unix()));
-        let material = KeyMaterial::random()
-            .map_err(|error| StoreError(format!("no randomness for key material: {error}")))?;
-        let record = Record::new(customer, material);
-        self.customers
-            .store
-            .set(&record_key(id), &record.encode())?;
+        let record = self.customers.new_record(value, self.input)?;
+        self.customers.save(&record)?;
         self.prepared = Some(record);
         Ok(())
     }
@@ -150,7 +166,32 @@ impl Candidates for NewCustomers<'_, '_> {
     }
 }
 
-fn record_key(id: u32) -> String {
+/// The index of customers by email: `customer-email:{h}` and its agreement's keys.
+pub(super) struct EmailIndex {
+    pub(super) pointer_key: String,
+    prefix: String,
+}
+
+impl EmailIndex {
+    pub(super) fn of(email: &str) -> EmailIndex {
+        let hash = email_hash(email);
+        EmailIndex {
+            pointer_key: format!("customer-email:{hash}"),
+            prefix: format!("customer-email-agreement:{hash}"),
+        }
+    }
+
+    pub(super) fn agreement<'s>(&'s self, customers: &Customers<'s>) -> Agreement<'s> {
+        Agreement::new(
+            customers.store,
+            customers.clock,
+            &self.pointer_key,
+            &self.prefix,
+        )
+    }
+}
+
+pub(super) fn record_key(id: u32) -> String {
     format!("customer:{id}")
 }
 
@@ -162,8 +203,12 @@ fn parse(id: u32, bytes: &[u8]) -> Result<Record, StoreError> {
 
 /// The lookup key: trimmed, lower-cased, hashed.
 fn email_hash(email: &str) -> String {
-    let normalized = email.trim().to_lowercase();
-    let digest = Sha256::digest(normalized.as_bytes());
+    hex_sha256(&email.trim().to_lowercase())
+}
+
+/// SHA-256 of `text` as lower-case hex: index keys that are short and safe on every backend.
+pub(super) fn hex_sha256(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -85,6 +85,33 @@ pub fn validate(input: &CustomerInput) -> Result<(), InvalidInput> {
     Ok(())
 }
 
+/// The `provider:subject` a login carries in the custom attribute `code`, when customers are
+/// linked by subject: a text value with a provider and a subject around the first `:`.
+pub fn link_subject<'i>(input: &'i CustomerInput, code: &str) -> Result<&'i str, InvalidInput> {
+    let given = input
+        .custom_attributes
+        .iter()
+        .flatten()
+        .find(|attribute| attribute.code == code);
+    let Some(attribute) = given else {
+        return Err(InvalidInput(format!("\"{code}\" is a required value.")));
+    };
+    let well_formed = match &attribute.value {
+        AttributeValue::Text(subject) => subject
+            .split_once(':')
+            .filter(|(provider, id)| {
+                !provider.is_empty() && !id.is_empty() && subject.trim() == subject
+            })
+            .map(|_| subject.as_str()),
+        AttributeValue::Options(_) => None,
+    };
+    well_formed.ok_or_else(|| {
+        InvalidInput(format!(
+            "\"{code}\" must be the sign-in's provider and subject, as in google:1234567890."
+        ))
+    })
+}
+
 fn required_name(value: &str, label: &str) -> Result<(), InvalidInput> {
     if value.trim().is_empty() {
         return Err(InvalidInput(format!("\"{label}\" is a required value.")));
@@ -172,6 +199,51 @@ mod tests {
 
     fn message(input: &CustomerInput) -> String {
         validate(input).unwrap_err().0
+    }
+
+    #[test]
+    fn a_link_subject_is_a_text_provider_and_subject() {
+        use super::super::model::Attribute;
+        let with = |value: AttributeValue| CustomerInput {
+            custom_attributes: Some(vec![Attribute {
+                code: "social_id".into(),
+                value,
+            }]),
+            ..CustomerInput::default()
+        };
+        let text = |subject: &str| with(AttributeValue::Text(subject.into()));
+        assert_eq!(
+            link_subject(&text("google:1001"), "social_id"),
+            Ok("google:1001")
+        );
+        assert_eq!(
+            link_subject(&text("apple:00.ab:c"), "social_id"),
+            Ok("apple:00.ab:c")
+        );
+        let malformed =
+            "\"social_id\" must be the sign-in's provider and subject, as in google:1234567890.";
+        for subject in ["1001", ":1001", "google:", " google:1001", "google:1001 "] {
+            assert_eq!(
+                link_subject(&text(subject), "social_id"),
+                Err(InvalidInput(malformed.into())),
+                "{subject:?}"
+            );
+        }
+        assert_eq!(
+            link_subject(
+                &with(AttributeValue::Options(vec!["google:1".into()])),
+                "social_id"
+            ),
+            Err(InvalidInput(malformed.into()))
+        );
+        assert_eq!(
+            link_subject(&text("google:1001"), "other"),
+            Err(InvalidInput("\"other\" is a required value.".into()))
+        );
+        assert_eq!(
+            link_subject(&CustomerInput::default(), "social_id"),
+            Err(InvalidInput("\"social_id\" is a required value.".into()))
+        );
     }
 
     #[test]

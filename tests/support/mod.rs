@@ -99,11 +99,38 @@ impl Fixture {
     }
 
     pub fn with_secrets(host: Flavor, secrets: SecretMap) -> Fixture {
-        let memory = Arc::new(MemoryBackend::new());
+        Fixture::build(
+            host,
+            secrets,
+            Arc::new(MemoryBackend::new()),
+            TestClock::at(START),
+            0,
+        )
+    }
+
+    /// The same store and clock under other configuration: the deployment restarted with other
+    /// variables. Its nonces do not meet this one's.
+    pub fn restarted_with(&self, host: Flavor, secrets: SecretMap) -> Fixture {
+        let first_nonce = self.nonce.load(Ordering::SeqCst) + 1_000_000;
+        Fixture::build(
+            host,
+            secrets,
+            self.memory.clone(),
+            self.clock.clone(),
+            first_nonce,
+        )
+    }
+
+    fn build(
+        host: Flavor,
+        secrets: SecretMap,
+        memory: Arc<MemoryBackend>,
+        clock: TestClock,
+        first_nonce: u64,
+    ) -> Fixture {
         let faults = Arc::new(FaultyBackend::passthrough(
             memory.clone() as Arc<dyn Backend>
         ));
-        let clock = TestClock::at(START);
         let runtime = Runtime::builder()
             .flavor(host)
             .backend(faults.clone())
@@ -117,7 +144,7 @@ impl Fixture {
             clock,
             faults,
             memory,
-            nonce: AtomicU64::new(0),
+            nonce: AtomicU64::new(first_nonce),
         }
     }
 

@@ -25,7 +25,7 @@ use xtask::{
 };
 
 const HTTP_HANDLER: &str = "wasi:http/incoming-handler@0.2.12";
-const EXCHANGE: &str = "commerce:customer-token/exchange@0.2.0";
+const EXCHANGE: &str = "commerce:customer-token/exchange@0.3.0";
 
 /// Standard WASI the component itself may import on every host.
 const STANDARD_WASI: &[&str] = &[

@@ -1,5 +1,5 @@
 //! Example consumer of `customer-token`: a component that imports the product's typed interface
-//! `commerce:customer-token/exchange@0.2.0` and exports `example:consumer/login@0.1.0`.
+//! `commerce:customer-token/exchange@0.3.0` and exports `example:consumer/login@0.1.0`.
 //!
 //! Compose it with the product (`xtask::compose_consumer`, which plugs the product's `exchange`
 //! export into this component's import); the composite then imports what the product imports.
@@ -67,6 +67,7 @@ impl login::Guest for Consumer {
             is_subscribed: None,
             custom_attributes: Vec::new(),
             allow_remote_shopping_assistance: None,
+            subject: None,
         };
         let output = exchange::exchange(&input).map_err(describe)?;
         Ok(format!("{}:{}", output.customer.id, output.token))

@@ -32,7 +32,7 @@ mod typed {
             package customer-token-host:typed;
 
             world typed {
-                export commerce:customer-token/exchange@0.2.0;
+                export commerce:customer-token/exchange@0.3.0;
             }
         ",
         exports: { default: async },
