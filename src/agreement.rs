@@ -108,12 +108,18 @@ impl Register {
 
 /// The caller's side of an agreement: where its own candidate value comes from.
 pub trait Candidates {
+    /// A value that exists already, to propose as it is (an existing customer): nothing is
+    /// allocated, reserved, prepared or discarded for it. `None` to propose a fresh one.
+    fn existing(&self) -> Option<u64> {
+        None
+    }
     /// A fresh value of this caller's own, unique among all callers (for customers: a new id).
     fn allocate(&mut self) -> Result<u64, StoreError>;
     /// Makes `value` ready to be agreed on; runs before any other caller can see it as a
     /// proposal (for customers: writes its record).
     fn prepare(&mut self, value: u64) -> Result<(), StoreError>;
-    /// `value` can never be agreed on any more: undo its preparation. Best effort; a failure
+    /// `value`, allocated by this or another caller (never an [`existing`](Self::existing)
+    /// one), can never be agreed on any more: undo its preparation. Best effort; a failure
     /// leaves garbage nobody reaches.
     fn discard(&mut self, value: u64);
 }
@@ -123,6 +129,10 @@ pub trait Candidates {
 pub struct Fixed(pub u64);
 
 impl Candidates for Fixed {
+    fn existing(&self) -> Option<u64> {
+        Some(self.0)
+    }
+
     fn allocate(&mut self) -> Result<u64, StoreError> {
         Ok(self.0)
     }
@@ -204,13 +214,13 @@ impl<'a> Agreement<'a> {
                 Round::Chosen(value, others) => {
                     self.store
                         .set(self.decision_key, value.to_string().as_bytes())?;
-                    // Every other value seen can never be chosen now.
+                    // Every other value allocated can never be chosen now. (An accepted value is
+                    // someone's reserved one, or an existing one, which is never discarded.)
                     let mut losers: Vec<u64> = Vec::new();
                     let seen = others
                         .iter()
                         .chain(std::iter::once(&mine))
-                        .flat_map(|register| [register.reserved, register.value])
-                        .flatten();
+                        .filter_map(|register| register.reserved);
                     for loser in seen {
                         if loser != value && !losers.contains(&loser) {
                             losers.push(loser);
@@ -258,9 +268,9 @@ impl<'a> Agreement<'a> {
                 .max_by_key(|register| register.accepted)
                 .and_then(|register| register.value);
         }
-        let value = match (value, mine.reserved) {
-            (Some(value), _) | (None, Some(value)) => value,
-            (None, None) => {
+        let value = match (value, mine.reserved, candidates.existing()) {
+            (Some(value), _, _) | (None, Some(value), _) | (None, None, Some(value)) => value,
+            (None, None, None) => {
                 // Announced before it is prepared, so that it is found and discarded if this
                 // caller dies between the two.
                 let own = candidates.allocate()?;
@@ -358,6 +368,49 @@ fn highest_promise_above(registers: &[Register], ballot: Ballot) -> Option<Ballo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Allocates 5, and records what it is asked to discard.
+    struct Recording(Vec<u64>);
+
+    impl Candidates for Recording {
+        fn allocate(&mut self) -> Result<u64, StoreError> {
+            Ok(5)
+        }
+        fn prepare(&mut self, _: u64) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn discard(&mut self, value: u64) {
+            self.0.push(value);
+        }
+    }
+
+    struct Still;
+
+    impl Clock for Still {
+        fn now_unix(&self) -> i64 {
+            0
+        }
+        fn pause(&self, _: u64) {}
+    }
+
+    #[test]
+    fn only_allocated_values_that_lost_are_discarded_never_existing_ones() {
+        use crate::memory::MemoryStore;
+        let store = MemoryStore::default();
+        // Proposer 1 accepted an existing value (99, nothing reserved) at a low ballot;
+        // proposer 2 reserved and accepted its own 7 at a higher one; proposer 3 reserved 8
+        // and died before accepting.
+        store.increment("k-proposers", 3).unwrap();
+        store.set("k-proposal:1", b"1.1 1.1 99 -").unwrap();
+        store.set("k-proposal:2", b"2.2 2.2 7 7").unwrap();
+        store.set("k-proposal:3", b"2.3 0.0 - 8").unwrap();
+        let mut candidates = Recording(Vec::new());
+        let agreed = Agreement::new(&store, &Still, "k", "k")
+            .agree(&mut candidates)
+            .unwrap();
+        assert_eq!(agreed.value, 7);
+        assert_eq!(candidates.0, [8], "99 exists and is never discarded");
+    }
 
     #[test]
     fn registers_round_trip_and_junk_is_refused() {

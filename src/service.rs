@@ -169,16 +169,18 @@ impl<'a> Service<'a> {
         };
         let mut record = found.record;
         if !found.created && self.config.profile_on_login == ProfileOnLogin::Update {
-            let mut updated = record.customer.with_profile(input);
+            let before = record.clone();
+            record.customer = record.customer.with_profile(input);
             // A linked customer's email follows the sign-in's, unless another customer has it.
             if self.config.link_attribute.is_some()
-                && !same_email(&input.email, &updated.email)
-                && customers.claim_email(&input.email, updated.id)?
+                && !same_email(&input.email, &record.customer.email)
+                && customers.claim_email(&input.email, record.customer.id)?
             {
-                updated.email = input.email.trim().to_owned();
+                record.move_email(&input.email).map_err(|error| {
+                    StoreError(format!("no randomness for key material: {error}"))
+                })?;
             }
-            if updated != record.customer {
-                record.customer = updated;
+            if record != before {
                 customers.save(&record)?;
             }
         }

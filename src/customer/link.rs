@@ -178,17 +178,15 @@ struct ForSubject<'c, 'a> {
 }
 
 impl Candidates for ForSubject<'_, '_> {
+    fn existing(&self) -> Option<u64> {
+        self.existing.map(u64::from)
+    }
+
     fn allocate(&mut self) -> Result<u64, StoreError> {
-        match self.existing {
-            Some(id) => Ok(u64::from(id)),
-            None => self.customers.allocate_id().map(u64::from),
-        }
+        self.customers.allocate_id().map(u64::from)
     }
 
     fn prepare(&mut self, value: u64) -> Result<(), StoreError> {
-        if self.existing.is_some() {
-            return Ok(());
-        }
         let mut record = self.customers.new_record(value, self.input)?;
         record.email_index_pending = true;
         self.customers.save(&record)?;
@@ -201,24 +199,11 @@ impl Candidates for ForSubject<'_, '_> {
         Ok(())
     }
 
-    /// A value that lost is a customer created for the subject, which nothing names yet, or an
-    /// existing customer that another caller proposed, which its email names: only the first
-    /// is deleted. (Failures leave the record, which nothing names.)
+    /// A customer created for the subject that lost, which nothing names.
     fn discard(&mut self, value: u64) {
-        let Ok(id) = u32::try_from(value) else {
-            return;
-        };
-        let Ok(Some(record)) = self.customers.by_id(id) else {
-            return;
-        };
-        let emails = EmailIndex::of(&record.customer.email);
-        match emails.agreement(self.customers).decided() {
-            Ok(Some(named)) if named == value => {}
-            Ok(_) => {
-                let _ = self.customers.store.delete(&record_key(id));
-                let _ = self.customers.store.delete(&link_keys(id).0);
-            }
-            Err(_) => {}
+        if let Ok(id) = u32::try_from(value) {
+            let _ = self.customers.store.delete(&record_key(id));
+            let _ = self.customers.store.delete(&link_keys(id).0);
         }
     }
 }

@@ -48,6 +48,16 @@ impl Record {
         }
     }
 
+    /// Gives the customer another email. Material derived from the email it had is replaced by
+    /// fresh random material, which the record keeps: tokens issued before are refused once.
+    pub fn move_email(&mut self, email: &str) -> Result<(), getrandom::Error> {
+        if matches!(self.key_material, KeyMaterial::Derived(_)) {
+            self.key_material = KeyMaterial::random()?;
+        }
+        self.customer.email = email.trim().to_owned();
+        Ok(())
+    }
+
     /// The record in the current format.
     pub fn encode(&self) -> Vec<u8> {
         let written = Written {
@@ -169,6 +179,20 @@ mod tests {
         let written: Value = serde_json::from_slice(&legacy.encode()).unwrap();
         assert_eq!(written["format"], 3);
         assert!(written.get("token_key").is_none());
+        assert_eq!(Record::decode(&legacy.encode()), Some(legacy));
+    }
+
+    #[test]
+    fn moving_the_email_keeps_random_material_and_replaces_derived_material() {
+        let mut random = record();
+        random.move_email(" new@example.com ").unwrap();
+        assert_eq!(random.customer.email, "new@example.com");
+        assert_eq!(random.key_material, record().key_material);
+        let mut legacy = Record::decode(FORMAT_1_RECORD.as_bytes()).unwrap();
+        let derived = legacy.key_material.clone();
+        legacy.move_email("new@example.com").unwrap();
+        assert!(matches!(legacy.key_material, KeyMaterial::Random(_)));
+        assert_ne!(legacy.key_material, derived);
         assert_eq!(Record::decode(&legacy.encode()), Some(legacy));
     }
 

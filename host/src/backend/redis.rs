@@ -170,6 +170,13 @@ impl Backend for RedisBackend {
     }
 
     fn increment(&self, key: &str, delta: u64) -> Result<u64, BackendError> {
+        if delta == 0 {
+            // Adding nothing is how the component reads a counter (a customer's token generation,
+            // on every Bearer request): `GET` reads it, where `INCRBY key 0` would be a write that
+            // goes to the append-only file and the replicas, and creates the key.
+            let value: Option<Vec<u8>> = self.call(|connection| connection.get(key))?;
+            return super::parse_counter(key, value.as_deref());
+        }
         let delta = redis_delta(key, delta)?;
         let value: i64 = self.call(|connection| connection.incr(key, delta))?;
         counter_value(key, value)
