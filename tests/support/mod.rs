@@ -3,7 +3,6 @@
 
 #![allow(dead_code, unused_macros)] // each test binary uses a different part of the fixture
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -443,87 +442,17 @@ pub fn interop_python() -> Option<PathBuf> {
     PYTHON.get_or_init(make_interop_python).clone()
 }
 
-/// Runs `command`; panics with its output unless it succeeds.
-fn run_checked(command: &mut Command, what: &str) {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run {command:?}: {e}"));
-    assert!(
-        output.status.success(),
-        "{what} failed ({}): {command:?}\n{}{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// The Python of a virtual environment holding tests/interop/requirements.txt, made on first
-/// use and reused while the requirements are unchanged (the file `requirements.txt` in it is
-/// written last, so a half-made environment is made again). A lock file serializes test
-/// processes that start at once. `None` (after a note) if there is no `python3` outside `CI`.
+/// The Python of a virtual environment holding tests/interop/requirements.txt
+/// (`python_venv`), made on first use.
 fn make_interop_python() -> Option<PathBuf> {
-    let requirements_path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/requirements.txt");
-    let requirements = std::fs::read_to_string(&requirements_path).expect("requirements.txt");
-    let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let venv = base.join("interop-venv");
-    let bin = if cfg!(windows) { "Scripts" } else { "bin" };
-    let python = venv.join(bin).join(if cfg!(windows) {
-        "python.exe"
-    } else {
-        "python"
-    });
-    let installed = venv.join("requirements.txt");
-    let ready = || std::fs::read_to_string(&installed).is_ok_and(|text| text == requirements);
-    if ready() && python.is_file() {
-        return Some(python);
-    }
-
-    if let Err(e) = Command::new("python3").arg("--version").output() {
-        if std::env::var_os("CI").is_some() {
-            panic!("python3 cannot be run ({e}), and CI is set: the oauthlib test must run in CI");
-        }
-        // Straight to stderr, not through `eprintln!`, which the test harness captures.
-        let _ = writeln!(
-            std::io::stderr(),
-            "note: skipping the oauthlib interoperability test: python3 cannot be run ({e}); \
-             install Python 3 to run it"
-        );
-        return None;
-    }
-
-    std::fs::create_dir_all(base).unwrap();
-    let lock = std::fs::File::create(base.join("interop-venv.lock")).unwrap();
-    lock.lock().expect("lock the virtual environment");
-    if !(ready() && python.is_file()) {
-        let _ = writeln!(
-            std::io::stderr(),
-            "interop: installing {} into {}",
-            requirements.trim(),
-            venv.display()
-        );
-        let _ = std::fs::remove_dir_all(&venv);
-        run_checked(
-            Command::new("python3").args(["-m", "venv"]).arg(&venv),
-            "creating the virtual environment",
-        );
-        run_checked(
-            Command::new(&python)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "-r",
-                ])
-                .arg(&requirements_path),
-            "pip install -r tests/interop/requirements.txt",
-        );
-        std::fs::write(&installed, &requirements).unwrap();
-    }
-    drop(lock);
-    Some(python)
+    let requirements = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/requirements.txt");
+    let bin =
+        customer_token_host::testutil::tool_or_skip(customer_token_host::testutil::python_venv(
+            Path::new(env!("CARGO_TARGET_TMPDIR")),
+            "interop-venv",
+            &requirements,
+        ))?;
+    Some(bin.join("python"))
 }
 
 /// The component's own request path, natively (no Wasm), with an empty store and no

@@ -53,21 +53,12 @@ fn wasm_opt() -> Option<PathBuf> {
         xtask::BINARYEN_VERSION
     );
     let installed = xtask::tools_dir().and_then(|dir| xtask::install_tools(&dir));
-    match installed {
-        Ok(path) => Some(path),
-        Err(err) if std::env::var_os("CI").is_some() => panic!(
-            "wasm-opt (binaryen) was not found and could not be installed ({err:#}), and CI is \
-             set: the optimized dist pipeline must be tested in CI. {WASM_OPT_HINT}."
-        ),
-        Err(err) => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "note: skipping the optimized dist pipeline test: wasm-opt was not found and \
-                 could not be installed ({err:#}). To run it: {WASM_OPT_HINT}."
-            );
-            None
-        }
-    }
+    customer_token_host::testutil::tool_or_skip(installed.map_err(|err| {
+        format!(
+            "wasm-opt (binaryen) was not found and could not be installed ({err:#}); to run \
+             the optimized dist pipeline test: {WASM_OPT_HINT}"
+        )
+    }))
 }
 
 /// A component's world, flattened: for each import (or export) and each function and named type

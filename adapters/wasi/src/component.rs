@@ -77,6 +77,24 @@ fn with_key<T>(
     }
 }
 
+/// How often an `increment` that lost a race is tried again.
+const INCREMENT_ATTEMPTS: u32 = 64;
+
+/// Whether `increment` failed because another write came first: wasmCloud's NATS JetStream
+/// store increments with one compare-and-set on the key's revision and answers a conflict
+/// with JetStream's "wrong last sequence" (error code 10071). Nothing was written, so trying
+/// again is safe; without it, requests at the same moment fail.
+fn lost_a_race(message: &str) -> bool {
+    // By hand: `str::contains` would import `memcmp`, which no host of this adapter provides.
+    let (haystack, needle) = (message.as_bytes(), b"wrong last sequence");
+    (0..haystack.len().saturating_sub(needle.len() - 1)).any(|start| {
+        needle
+            .iter()
+            .enumerate()
+            .all(|(offset, byte)| haystack.get(start + offset) == Some(byte))
+    })
+}
+
 struct Adapter;
 
 impl customer_store::Guest for Adapter {
@@ -93,7 +111,19 @@ impl customer_store::Guest for Adapter {
     }
 
     fn increment(key: String, delta: u64) -> Result<u64, StoreError> {
-        with_key(&key, |bucket, key| atomics::increment(bucket, key, delta))
+        with_key(&key, |bucket, key| {
+            let mut attempts = 1;
+            loop {
+                match atomics::increment(bucket, key, delta) {
+                    Err(kv::Error::Other(message))
+                        if attempts < INCREMENT_ATTEMPTS && lost_a_race(&message) =>
+                    {
+                        attempts += 1;
+                    }
+                    answer => return answer,
+                }
+            }
+        })
     }
 
     fn increment_expiring(

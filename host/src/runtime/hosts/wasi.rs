@@ -5,7 +5,9 @@
 //! 48.0.8):
 //!
 //! - `open(identifier)`: only the empty identifier (wasmtime's in-memory store) opens; any other
-//!   is `no-such-store`.
+//!   is `no-such-store`. So the adapter, which asks for its default bucket `customer-token`
+//!   first, falls back to `""` and writes keys as they are, as on `wasmtime serve` (on
+//!   wasmCloud it gets its bucket and writes keys in NATS's alphabet: xtask/tests/wasmcloud.rs).
 //! - `get`, `set`, `delete`, `exists` go straight to the [`Backend`].
 //! - `increment(bucket, key, delta: u64) -> u64` keeps the counter as UTF-8 decimal text; an
 //!   absent key counts as 0. A value that is not UTF-8 or not a `u64` in decimal (no sign, no
@@ -18,7 +20,7 @@
 //!
 //! One deliberate difference: `wasmtime serve` gives every `open` a fresh copy of its preset data,
 //! so nothing written survives the request. Here every write goes to the shared [`Backend`] and
-//! persists, as on wasmCloud with NATS KV or Redis, so that the product's end-to-end suite (which
+//! persists, as on wasmCloud's persistent stores, so that the product's end-to-end suite (which
 //! needs customers and nonces to persist) runs against this flavor too.
 //!
 //! Backend failures become `other(message)`, and [`BackendError::AccessDenied`] becomes
