@@ -1,5 +1,5 @@
 //! One value agreed on by any number of callers that may stall or die at any step, with only
-//! `get`, `set` and `increment` (contract §9): single-decree Paxos over shared registers, as in
+//! `get`, `set` and `increment` (docs/contract.md §9): single-decree Paxos over shared registers, as in
 //! Gafni and Lamport's Disk Paxos with one disk.
 //!
 //! `increment` alone cannot do it: fetch-and-add reaches consensus between two callers only, so

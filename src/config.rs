@@ -1,4 +1,4 @@
-//! The product's configuration (contract §8), read through the `Secrets` port.
+//! The product's configuration (docs/contract.md §8), read through the `Secrets` port.
 
 use std::fmt;
 
@@ -37,7 +37,7 @@ pub const ALL_KEYS: [&str; 12] = [
     CUSTOMER_LINK_ATTRIBUTE,
 ];
 
-/// What a repeat login does with the input's profile (contract §7).
+/// What a repeat login does with the input's profile (docs/contract.md §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProfileOnLogin {
     /// The stored customer is returned as it is (Magento's flow).
@@ -46,7 +46,7 @@ pub enum ProfileOnLogin {
     Update,
 }
 
-/// The origins CORS allows (contract §2).
+/// The origins CORS allows (docs/contract.md §2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AllowedOrigins {
     Any,

@@ -1,4 +1,4 @@
-//! GraphQL over HTTP (contract §2), as Magento's `GraphQl` controller answers it: routing,
+//! GraphQL over HTTP (docs/contract.md §2), as Magento's `GraphQl` controller answers it: routing,
 //! request decoding, the Bearer token checked before anything executes, the status of each
 //! outcome, CORS and error bodies. Transport only: the host binding fills `Request` and sends
 //! `Response`.
@@ -262,7 +262,7 @@ fn authenticate(token: &str, ports: Ports<'_>) -> Result<Bearer, Response> {
     }
 }
 
-/// CORS for an allowed `Origin` (contract §2): the origin itself on every answer, and on a
+/// CORS for an allowed `Origin` (docs/contract.md §2): the origin itself on every answer, and on a
 /// preflight what may be sent. Nothing for an origin that is not allowed. Returns whether the
 /// answer depends on the origin (the caller adds `Vary: Origin`).
 fn add_cors_headers(

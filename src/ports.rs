@@ -15,7 +15,7 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
-/// Key-value storage with the primitives every host offers (contract §9).
+/// Key-value storage with the primitives every host offers (docs/contract.md §9).
 ///
 /// A key used with `increment` is never used with `get` or `set`: Spin's SQLite store encodes
 /// counters differently and panics when a `set` value is incremented.
@@ -67,7 +67,7 @@ impl fmt::Display for SecretError {
 
 impl std::error::Error for SecretError {}
 
-/// Configuration and secret lookup by configuration key (contract §8).
+/// Configuration and secret lookup by configuration key (docs/contract.md §8).
 pub trait Secrets {
     fn get(&self, name: &str) -> Result<Option<String>, SecretError>;
 }

@@ -1,6 +1,6 @@
 //! The GraphQL root fields, resolved with the service: OAuth for the exchange, the Bearer
 //! token (already authenticated by `http.rs`) for `customer` and `revokeCustomerToken`, and
-//! the error messages and categories of contract §4.
+//! the error messages and categories of docs/contract.md §4.
 
 use serde_json::{Map, Value, json};
 
@@ -146,7 +146,7 @@ fn field_error(
     })
 }
 
-/// Magento's message, plus which check failed (contract §4, "Beyond Magento").
+/// Magento's message, plus which check failed (docs/contract.md §4, "Beyond Magento").
 fn refusal(problem: &Problem) -> FieldError {
     let mut extensions = Map::new();
     extensions.insert("oauth_problem".into(), Value::from(problem.code()));

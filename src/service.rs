@@ -70,7 +70,7 @@ impl From<StoreError> for ExchangeError {
     }
 }
 
-/// Why a Bearer token is refused (Magento's `AuthorizationRequestValidator`, contract §4).
+/// Why a Bearer token is refused (Magento's `AuthorizationRequestValidator`, docs/contract.md §4).
 #[derive(Debug)]
 pub enum TokenRefusal {
     /// Malformed, forged, or with a foreign header.

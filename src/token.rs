@@ -1,4 +1,4 @@
-//! The customer token (contract §6): Magento_JwtUserToken's compact HS256 JWS.
+//! The customer token (docs/contract.md §6): Magento_JwtUserToken's compact HS256 JWS.
 //!
 //! Written on `hmac` + `sha2` rather than a JWT crate because clients depend on the exact bytes:
 //! the header must be `{"kid":"1","alg":"HS256"}` with `kid` first and the payload's members in

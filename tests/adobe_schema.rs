@@ -17,7 +17,7 @@ use support::answer_natively;
 
 const ADOBE_SCHEMA: &str = include_str!("adobe/adobe-schema.graphql");
 
-/// `Customer`'s served fields (contract §3); the rest of Adobe's `Customer` is Commerce-only.
+/// `Customer`'s served fields (docs/contract.md §3); the rest of Adobe's `Customer` is Commerce-only.
 const SERVED_CUSTOMER_FIELDS: [&str; 18] = [
     "allow_remote_shopping_assistance",
     "confirmation_status",

@@ -1,4 +1,4 @@
-//! End-to-end tests of the built component under wasmtime: contract §2–§7 through
+//! End-to-end tests of the built component under wasmtime: docs/contract.md §2–§7 through
 //! `wasi:http/incoming-handler`, with an in-memory store and a test clock. Every test runs on
 //! each host: the bare component with our own interfaces, and the Spin and wasmtime/wasmCloud
 //! composites over emulations of those hosts' key-value and config interfaces.

@@ -1,4 +1,4 @@
-//! `spin.toml` holds what Spin needs to run the component as runtimes.md describes; Spin itself
+//! `spin.toml` holds what Spin needs to run the component as docs/hosts.md describes; Spin itself
 //! cannot be installed here, so its manifest rules are checked one by one.
 
 use customer_token::config::ALL_KEYS;

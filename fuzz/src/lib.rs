@@ -78,6 +78,8 @@ pub fn secrets() -> MemorySecrets {
         (key::CUSTOMER_PROFILE_ON_LOGIN, "keep"),
         (key::CORS_ALLOWED_ORIGINS, "https://shop.example.com"),
         (key::OAUTH_REQUIRE_BODY_HASH, "false"),
+        // Empty is "not configured": customers are found by email.
+        (key::CUSTOMER_LINK_ATTRIBUTE, ""),
     ];
     assert!(
         key::ALL_KEYS

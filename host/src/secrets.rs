@@ -1,4 +1,4 @@
-//! Configuration and secrets for the component's `secrets` import (contract §8).
+//! Configuration and secrets for the component's `secrets` import (docs/contract.md §8).
 //!
 //! The component looks values up by the lower-case contract names (`oauth_consumer_key`, ...).
 //! The host reads them from environment variables named as the keys in upper case

@@ -169,7 +169,7 @@ mod tests {
 
     #[test]
     fn the_email_vectors_of_the_spec() {
-        // ../shared/spec/vectors.md, "Emails", verbatim (Magento's own test list).
+        // docs/vectors.md, "Emails", verbatim (Magento's own test list).
         for rejected in [
             "plainaddress",
             "#@%^%#$@#$@#.com",

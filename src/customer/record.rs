@@ -1,4 +1,4 @@
-//! The stored form of a customer: JSON of the model with a format version (contract §7), so
+//! The stored form of a customer: JSON of the model with a format version (docs/contract.md §7), so
 //! that a later version reads what an earlier one wrote, and the key material of its tokens.
 //!
 //! - Format 1: custom attributes were `{"code", "value"}` with a nullable value.

@@ -1,4 +1,4 @@
-//! Customers in key-value storage, one per email however callers stall or fail (contract §7, §9).
+//! Customers in key-value storage, one per email however callers stall or fail (docs/contract.md §7, §9).
 //!
 //! Keys (emails are hashed so that keys are short and safe on every backend):
 //! - `customer:{id}`: the record (JSON, see `record`).
@@ -340,7 +340,7 @@ mod tests {
 
     #[test]
     fn the_spec_vector_upper_and_lower_case_are_one_customer() {
-        // ../shared/spec/vectors.md: `UPPER@Example.COM` is the same customer as `upper@example.com`.
+        // docs/vectors.md: `UPPER@Example.COM` is the same customer as `upper@example.com`.
         let store = MemoryStore::default();
         let clock = TestClock::at(0);
         let customers = Customers::new(&store, &clock);

@@ -1,4 +1,4 @@
-//! Revoked customer tokens (contract §6; Magento's `revokeCustomerToken` and
+//! Revoked customer tokens (docs/contract.md §6; Magento's `revokeCustomerToken` and
 //! `RevokedValidator`): a generation per customer, part of the key its tokens are signed with
 //! (`token_key`). A revocation moves it on, so every token issued before it stops verifying.
 //!

@@ -1,5 +1,5 @@
-//! Input validation (contract §7), all of it before any write. Messages are Magento's where
-//! Magento has one (contract §4).
+//! Input validation (docs/contract.md §7), all of it before any write. Messages are Magento's where
+//! Magento has one (docs/contract.md §4).
 
 use super::email::is_valid_email;
 use super::model::{AttributeValue, CustomerInput};

@@ -1,5 +1,5 @@
 //! The GraphQL `Customer` object of a stored customer: the model's fields by their schema
-//! names, plus what the schema computes from them (contract §3).
+//! names, plus what the schema computes from them (docs/contract.md §3).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

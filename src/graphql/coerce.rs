@@ -56,7 +56,7 @@ fn extended(
     Some(extended)
 }
 
-/// The message for a required input field that is missing (contract §4 wording).
+/// The message for a required input field that is missing (docs/contract.md §4 wording).
 pub fn missing_input_field_message(type_name: &str, field: &'static InputValueDef) -> String {
     format!(
         "Field {type_name}.{} of required type {} was not provided.",
@@ -65,7 +65,7 @@ pub fn missing_input_field_message(type_name: &str, field: &'static InputValueDe
     )
 }
 
-/// The message for an input field the type does not define (contract §4 wording, with
+/// The message for an input field the type does not define (docs/contract.md §4 wording, with
 /// graphql-php's suggestions).
 pub fn unknown_input_field_message(
     type_name: &str,

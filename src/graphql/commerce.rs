@@ -1,5 +1,5 @@
 //! The product's types: Adobe Commerce 2.4.9's published types for what an edge store serves
-//! (contract §3, `adobe-schema.graphql`), with the same names, types, nullability, arguments,
+//! (docs/contract.md §3, `adobe-schema.graphql`), with the same names, types, nullability, arguments,
 //! interfaces and deprecations. `tests/adobe_schema.rs` holds the introspection of these
 //! tables against Adobe's file, field by field.
 //!

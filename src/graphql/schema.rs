@@ -1,4 +1,4 @@
-//! The schema of contract §3 plus graphql-php's introspection types and built-in directives,
+//! The schema of docs/contract.md §3 plus graphql-php's introspection types and built-in directives,
 //! as static tables: the component starts fresh for every request, so nothing is built or
 //! parsed at run time.
 

@@ -1,5 +1,5 @@
 //! OAuth 1.0a (RFC 5849) for the integration that calls `exchangeExternalCustomerToken`
-//! (contract §5): the server-side check of a signed request ([`Verifier`]) and the client-side
+//! (docs/contract.md §5): the server-side check of a signed request ([`Verifier`]) and the client-side
 //! signature ([`authorization_header`]) used by the host's `sign` command and by tests.
 //!
 //! - [`percent`]: RFC 3986 percent-encoding and decoding.
@@ -51,7 +51,7 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// The accepted signature methods (contract §5).
+/// The accepted signature methods (docs/contract.md §5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SignatureMethod {
     HmacSha1,
@@ -140,7 +140,7 @@ pub enum Problem {
 }
 
 impl Problem {
-    /// The `oauth_problem` code (contract §4).
+    /// The `oauth_problem` code (docs/contract.md §4).
     pub fn code(&self) -> &'static str {
         match self {
             Problem::ParameterAbsent(_) => "parameter_absent",

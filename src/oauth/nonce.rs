@@ -1,4 +1,4 @@
-//! Single-use nonces on top of `get`/`set`/`delete`/`increment` (contract §9: no
+//! Single-use nonces on top of `get`/`set`/`delete`/`increment` (docs/contract.md §9: no
 //! compare-and-swap), with storage that stays bounded.
 //!
 //! # Keys

@@ -2,7 +2,7 @@
 //!
 //! The trait mirrors the WIT interface (get, set, delete, atomic increment). Counters are kept as
 //! decimal text, as wasmtime's and Redis's stores do; a key used with `increment` is never read
-//! with `get` by the component (contract §9). [`Backend::update`], an atomic read-modify-write,
+//! with `get` by the component (docs/contract.md §9). [`Backend::update`], an atomic read-modify-write,
 //! lets the host flavors that imitate other stores keep counters their own way (Spin's SQLite
 //! store: 8 bytes little-endian) and implement compare-and-swap.
 

@@ -210,7 +210,7 @@ fn adobes_reference_mutation_with_a_nullable_input_variable() {
         body,
         json!({"data": {"exchangeExternalCustomerToken": {"customer": {"email": "roni_cost@example.com", "firstname": "Roni"}, "token": "t0k3n"}}})
     );
-    // A null or absent input reaches the resolver, which answers it (contract §4).
+    // A null or absent input reaches the resolver, which answers it (docs/contract.md §4).
     let mut resolver = FakeResolver::default();
     run_with(
         &mut resolver,

@@ -1,5 +1,5 @@
 //! Ours, not graphql-php's: an operation may execute `exchangeExternalCustomerToken` at most
-//! once (contract §3: an aliased batch of exchanges is an abuse vector).
+//! once (docs/contract.md §3: an aliased batch of exchanges is an abuse vector).
 //!
 //! Counted are distinct response keys at the mutation's root, through fragments and inline
 //! fragments and regardless of `@skip`/`@include`: fields sharing a response key are merged
