@@ -18,24 +18,65 @@ pub const CORS_ALLOWED_ORIGINS: &str = "cors_allowed_origins";
 pub const OAUTH_REQUIRE_BODY_HASH: &str = "oauth_require_body_hash";
 pub const CUSTOMER_LINK_ATTRIBUTE: &str = "customer_link_attribute";
 
-/// How many keys at the start of [`ALL_KEYS`] are required.
-pub const REQUIRED_KEYS: usize = 5;
+/// One configuration key: its name (the contract's, docs/contract.md §8), whether a request
+/// that needs it fails without it, whether its value must never be shown, and the value it has
+/// when it is not configured (empty: none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub name: &'static str,
+    pub required: bool,
+    pub secret: bool,
+    pub default: &'static str,
+}
 
-/// Every key, in the order the README's table lists them: the required ones first.
-pub const ALL_KEYS: [&str; 12] = [
-    OAUTH_CONSUMER_KEY,
-    OAUTH_CONSUMER_SECRET,
-    OAUTH_ACCESS_TOKEN,
-    OAUTH_ACCESS_TOKEN_SECRET,
-    CUSTOMER_TOKEN_SECRET,
-    CUSTOMER_TOKEN_LIFETIME_MINUTES,
-    PUBLIC_BASE_URL,
-    CUSTOMER_GROUP_ID,
-    CUSTOMER_PROFILE_ON_LOGIN,
-    CORS_ALLOWED_ORIGINS,
-    OAUTH_REQUIRE_BODY_HASH,
-    CUSTOMER_LINK_ATTRIBUTE,
+impl Key {
+    const fn required(name: &'static str, secret: bool) -> Key {
+        Key {
+            name,
+            required: true,
+            secret,
+            default: "",
+        }
+    }
+
+    const fn optional(name: &'static str, default: &'static str) -> Key {
+        Key {
+            name,
+            required: false,
+            secret: false,
+            default,
+        }
+    }
+
+    /// The environment variable the native host reads it from: its name in upper case.
+    pub fn env_name(&self) -> String {
+        self.name.to_ascii_uppercase()
+    }
+}
+
+/// Every configuration key, in the order the README's table lists them. Every place that names
+/// the keys reads this table: the loading below, the native host's environment and files, the
+/// tests of `spin.toml`.
+pub const KEYS: [Key; 12] = [
+    Key::required(OAUTH_CONSUMER_KEY, false),
+    Key::required(OAUTH_CONSUMER_SECRET, true),
+    Key::required(OAUTH_ACCESS_TOKEN, false),
+    Key::required(OAUTH_ACCESS_TOKEN_SECRET, true),
+    Key::required(CUSTOMER_TOKEN_SECRET, true),
+    Key::optional(CUSTOMER_TOKEN_LIFETIME_MINUTES, "60"),
+    Key::optional(PUBLIC_BASE_URL, ""),
+    // Magento's "General" customer group.
+    Key::optional(CUSTOMER_GROUP_ID, "1"),
+    Key::optional(CUSTOMER_PROFILE_ON_LOGIN, "keep"),
+    Key::optional(CORS_ALLOWED_ORIGINS, ""),
+    Key::optional(OAUTH_REQUIRE_BODY_HASH, "false"),
+    Key::optional(CUSTOMER_LINK_ATTRIBUTE, ""),
 ];
+
+/// The entry of `name` in [`KEYS`].
+pub fn key(name: &str) -> Option<&'static Key> {
+    KEYS.iter().find(|key| key.name == name)
+}
 
 /// What a repeat login does with the input's profile (docs/contract.md §7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,9 +126,6 @@ impl AllowedOrigins {
     }
 }
 
-const DEFAULT_LIFETIME_MINUTES: u32 = 60;
-/// Magento's "General" customer group.
-const DEFAULT_GROUP_ID: u32 = 1;
 /// One year: a longer-lived login token is almost certainly a configuration mistake.
 const MAX_LIFETIME_MINUTES: u32 = 525_600;
 /// HS256 keys shorter than the hash output weaken the MAC (RFC 7518 §3.2).
@@ -165,13 +203,12 @@ impl Config {
         };
         let customer_token_secret = token_secret(secrets)?;
         let customer_token_lifetime_minutes =
-            match optional(secrets, CUSTOMER_TOKEN_LIFETIME_MINUTES)? {
-                None => DEFAULT_LIFETIME_MINUTES,
-                Some(text) => parse_lifetime(&text).ok_or(ConfigError::Invalid {
+            parse_lifetime(&or_default(secrets, CUSTOMER_TOKEN_LIFETIME_MINUTES)?).ok_or(
+                ConfigError::Invalid {
                     key: CUSTOMER_TOKEN_LIFETIME_MINUTES,
                     reason: "must be a whole number of minutes from 1 to 525600",
-                })?,
-            };
+                },
+            )?;
         let public_base_url = match optional(secrets, PUBLIC_BASE_URL)? {
             None => None,
             Some(text) => Some(parse_base_url(&text).ok_or(ConfigError::Invalid {
@@ -179,33 +216,27 @@ impl Config {
                 reason: "must be http:// or https:// followed by a host, an optional port and no path",
             })?),
         };
-        let customer_group_id = match optional(secrets, CUSTOMER_GROUP_ID)? {
-            None => DEFAULT_GROUP_ID,
-            Some(text) => text.trim().parse().map_err(|_| ConfigError::Invalid {
+        let customer_group_id = or_default(secrets, CUSTOMER_GROUP_ID)?
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError::Invalid {
                 key: CUSTOMER_GROUP_ID,
                 reason: "must be a whole number (a Commerce customer group id)",
-            })?,
-        };
-        let profile_on_login = match optional(secrets, CUSTOMER_PROFILE_ON_LOGIN)?
-            .as_deref()
-            .map(str::trim)
-        {
-            None | Some("keep") => ProfileOnLogin::Keep,
-            Some("update") => ProfileOnLogin::Update,
-            Some(_) => {
+            })?;
+        let profile_on_login = match or_default(secrets, CUSTOMER_PROFILE_ON_LOGIN)?.trim() {
+            "keep" => ProfileOnLogin::Keep,
+            "update" => ProfileOnLogin::Update,
+            _ => {
                 return Err(ConfigError::Invalid {
                     key: CUSTOMER_PROFILE_ON_LOGIN,
                     reason: "must be `keep` or `update`",
                 });
             }
         };
-        let require_body_hash = match optional(secrets, OAUTH_REQUIRE_BODY_HASH)?
-            .as_deref()
-            .map(str::trim)
-        {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(_) => {
+        let require_body_hash = match or_default(secrets, OAUTH_REQUIRE_BODY_HASH)?.trim() {
+            "false" => false,
+            "true" => true,
+            _ => {
                 return Err(ConfigError::Invalid {
                     key: OAUTH_REQUIRE_BODY_HASH,
                     reason: "must be `true` or `false`",
@@ -256,6 +287,12 @@ fn optional(secrets: &dyn Secrets, key: &'static str) -> Result<Option<String>, 
         Ok(_) => Ok(None),
         Err(error) => Err(ConfigError::Lookup { key, error }),
     }
+}
+
+/// The configured value of `key`, or its default in [`KEYS`].
+fn or_default(secrets: &dyn Secrets, key: &'static str) -> Result<String, ConfigError> {
+    let default = self::key(key).map_or("", |key| key.default);
+    Ok(optional(secrets, key)?.unwrap_or_else(|| default.to_owned()))
 }
 
 fn required(secrets: &dyn Secrets, key: &'static str) -> Result<String, ConfigError> {

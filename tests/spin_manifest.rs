@@ -1,7 +1,7 @@
 //! `spin.toml` holds what Spin needs to run the component as docs/hosts.md describes; Spin itself
 //! cannot be installed here, so its manifest rules are checked one by one.
 
-use customer_token::config::ALL_KEYS;
+use customer_token::config::KEYS;
 use toml::{Table, Value};
 
 fn manifest() -> Table {
@@ -44,40 +44,38 @@ fn every_configuration_key_is_a_variable_passed_to_the_component() {
     let manifest = manifest();
     let variables = table(&manifest, &["variables"]);
     let component_variables = table(&manifest, &["component", "customer-token", "variables"]);
-    let secrets = [
-        "oauth_consumer_secret",
-        "oauth_access_token_secret",
-        "customer_token_secret",
-    ];
-    let required = ["oauth_consumer_key", "oauth_access_token"];
-    for key in ALL_KEYS {
+    for key in KEYS {
+        let name = key.name;
         let variable = variables
-            .get(key)
+            .get(name)
             .and_then(Value::as_table)
-            .unwrap_or_else(|| panic!("{key} missing"));
-        let is_required = variable.get("required").and_then(Value::as_bool) == Some(true);
-        let has_default = variable.contains_key("default");
-        assert!(
-            is_required != has_default,
-            "{key}: required or a default, not both"
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!(
+            variable.get("required").and_then(Value::as_bool) == Some(true),
+            key.required,
+            "{name}: required as in config::KEYS"
         );
-        if secrets.contains(&key) || required.contains(&key) {
-            assert!(is_required, "{key} is required");
+        if !key.required {
+            assert_eq!(
+                variable.get("default").and_then(Value::as_str),
+                Some(key.default),
+                "{name}: the default of config::KEYS"
+            );
         }
         assert_eq!(
             variable.get("secret").and_then(Value::as_bool) == Some(true),
-            secrets.contains(&key),
-            "{key}: secret flag"
+            key.secret,
+            "{name}: secret as in config::KEYS"
         );
         assert_eq!(
-            component_variables.get(key).and_then(Value::as_str),
-            Some(format!("{{{{ {key} }}}}").as_str()),
-            "{key} is mapped to the component variable of the same name"
+            component_variables.get(name).and_then(Value::as_str),
+            Some(format!("{{{{ {name} }}}}").as_str()),
+            "{name} is mapped to the component variable of the same name"
         );
     }
     assert_eq!(
         variables.len(),
-        ALL_KEYS.len(),
+        KEYS.len(),
         "no variable outside the contract"
     );
 }
@@ -125,5 +123,29 @@ fn spin_up_build_builds_the_component_and_the_adapter() {
             format!("{command} ").contains(needed),
             "{command} lacks {needed}"
         );
+    }
+}
+
+#[test]
+fn the_readme_documents_every_configuration_key_as_the_table_has_it() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for key in KEYS {
+        let row = readme
+            .lines()
+            .find(|line| line.starts_with(&format!("| `{}` |", key.name)))
+            .unwrap_or_else(|| panic!("README's Configuration table has no row for {}", key.name));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let required = cells[2];
+        assert_eq!(required.starts_with("yes"), key.required, "{row}");
+        assert_eq!(required.contains("secret"), key.secret, "{row}");
+        if !key.default.is_empty() {
+            assert!(
+                required.contains(&format!("default {}", key.default))
+                    || required.contains(&format!("default `{}`", key.default)),
+                "{row}: default {}",
+                key.default
+            );
+        }
     }
 }

@@ -63,7 +63,7 @@ pub fn credentials() -> Credentials {
     }
 }
 
-/// Every key of `config::ALL_KEYS`, valid.
+/// Every key of `config::KEYS`, valid.
 pub fn secrets() -> MemorySecrets {
     use customer_token::config as key;
     let pairs = [
@@ -82,9 +82,9 @@ pub fn secrets() -> MemorySecrets {
         (key::CUSTOMER_LINK_ATTRIBUTE, ""),
     ];
     assert!(
-        key::ALL_KEYS
+        key::KEYS
             .iter()
-            .all(|name| pairs.iter().any(|(k, _)| k == name)),
+            .all(|key| pairs.iter().any(|(name, _)| *name == key.name)),
         "every configuration key is set"
     );
     MemorySecrets(

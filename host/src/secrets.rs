@@ -14,42 +14,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use customer_token::config::{ALL_KEYS, REQUIRED_KEYS};
-
-/// A configuration key of the product: its contract name and whether it is required.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ConfigKey {
-    /// The lower-case name the component asks for.
-    pub name: &'static str,
-    /// Whether the component answers 500 without it.
-    pub required: bool,
-}
-
-impl ConfigKey {
-    /// The environment variable that holds the key: its name in upper case.
-    pub fn env_name(&self) -> String {
-        self.name.to_ascii_uppercase()
-    }
-}
-
-/// Every configuration key, in the contract's order: the component's own list.
-pub const CONFIG_KEYS: [ConfigKey; ALL_KEYS.len()] = config_keys();
-
-const fn config_keys() -> [ConfigKey; ALL_KEYS.len()] {
-    let mut keys = [ConfigKey {
-        name: "",
-        required: false,
-    }; ALL_KEYS.len()];
-    let mut index = 0;
-    while index < ALL_KEYS.len() {
-        keys[index] = ConfigKey {
-            name: ALL_KEYS[index],
-            required: index < REQUIRED_KEYS,
-        };
-        index += 1;
-    }
-    keys
-}
+use customer_token::config::KEYS;
 
 /// A failure to read an env file.
 #[derive(Debug)]
@@ -211,7 +176,7 @@ impl SecretMap {
     /// The configuration keys found through `lookup`, which is asked for the upper-case names.
     pub fn from_lookup(mut lookup: impl FnMut(&str) -> Option<String>) -> Self {
         let mut map = SecretMap::new();
-        for key in CONFIG_KEYS {
+        for key in KEYS {
             if let Some(value) = lookup(&key.env_name()) {
                 map.insert(key.name, value);
             }
@@ -234,7 +199,7 @@ impl SecretMap {
         let mut map = SecretMap::new();
         for (key, value) in pairs {
             let lower = key.to_ascii_lowercase();
-            if let Some(config) = CONFIG_KEYS.iter().find(|c| c.name == lower) {
+            if let Some(config) = KEYS.iter().find(|c| c.name == lower) {
                 map.insert(config.name, value);
             }
         }
@@ -248,8 +213,7 @@ impl SecretMap {
 
     /// The required keys that are missing or empty (names only).
     pub fn missing_required(&self) -> Vec<&'static str> {
-        CONFIG_KEYS
-            .iter()
+        KEYS.iter()
             .filter(|key| key.required && self.get(key.name).is_none_or(str::is_empty))
             .map(|key| key.name)
             .collect()
@@ -257,8 +221,7 @@ impl SecretMap {
 
     /// The required keys that are set to a non-empty value (names only).
     pub fn set_required(&self) -> Vec<&'static str> {
-        CONFIG_KEYS
-            .iter()
+        KEYS.iter()
             .filter(|key| key.required && self.get(key.name).is_some_and(|v| !v.is_empty()))
             .map(|key| key.name)
             .collect()
@@ -285,8 +248,7 @@ impl SecretMap {
 
 /// The contract names of the required keys, in the contract's order.
 pub fn required_names() -> Vec<&'static str> {
-    CONFIG_KEYS
-        .iter()
+    KEYS.iter()
         .filter(|key| key.required)
         .map(|key| key.name)
         .collect()
@@ -421,13 +383,20 @@ fn new_dev_credentials() -> Result<String, SecretsError> {
          of these keys.\n\
          # Keep this file private; delete it to have new ones created.\n",
     );
-    for name in required_names() {
-        let value = match name {
-            "oauth_consumer_key" => format!("ck-{}", random_hex(16)?),
-            "oauth_access_token" => format!("at-{}", random_hex(16)?),
-            _ => random_hex(32)?,
+    for key in KEYS.iter().filter(|key| key.required) {
+        // Secrets get 32 random bytes; the identifiers a shorter value that reads as one.
+        let value = if key.secret {
+            random_hex(32)?
+        } else {
+            let prefix: String = key
+                .name
+                .split('_')
+                .skip(1)
+                .filter_map(|w| w.chars().next())
+                .collect();
+            format!("{prefix}-{}", random_hex(16)?)
         };
-        text.push_str(&format!("{}={value}\n", name.to_ascii_uppercase()));
+        text.push_str(&format!("{}={value}\n", key.env_name()));
     }
     Ok(text)
 }

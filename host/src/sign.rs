@@ -8,11 +8,14 @@ pub use customer_token::oauth::{Credentials, SignatureMethod};
 /// The integration's credentials from the configuration; an error names the missing keys
 /// (never a value).
 pub fn credentials(secrets: &SecretMap) -> Result<Credentials> {
+    use customer_token::config::{
+        OAUTH_ACCESS_TOKEN, OAUTH_ACCESS_TOKEN_SECRET, OAUTH_CONSUMER_KEY, OAUTH_CONSUMER_SECRET,
+    };
     let names = [
-        "oauth_consumer_key",
-        "oauth_consumer_secret",
-        "oauth_access_token",
-        "oauth_access_token_secret",
+        OAUTH_CONSUMER_KEY,
+        OAUTH_CONSUMER_SECRET,
+        OAUTH_ACCESS_TOKEN,
+        OAUTH_ACCESS_TOKEN_SECRET,
     ];
     let missing: Vec<&str> = names
         .iter()
@@ -32,10 +35,10 @@ pub fn credentials(secrets: &SecretMap) -> Result<Credentials> {
     }
     let value = |name: &str| secrets.get(name).unwrap_or_default().to_owned();
     Ok(Credentials {
-        consumer_key: value("oauth_consumer_key"),
-        consumer_secret: value("oauth_consumer_secret"),
-        token: value("oauth_access_token"),
-        token_secret: value("oauth_access_token_secret"),
+        consumer_key: value(OAUTH_CONSUMER_KEY),
+        consumer_secret: value(OAUTH_CONSUMER_SECRET),
+        token: value(OAUTH_ACCESS_TOKEN),
+        token_secret: value(OAUTH_ACCESS_TOKEN_SECRET),
     })
 }
 
