@@ -3,7 +3,7 @@
 //! outcome, CORS and error bodies. Transport only: the host binding fills `Request` and sends
 //! `Response`.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::config::AllowedOrigins;
 use crate::graphql::{self, Category, Outcome, Transport};
@@ -20,12 +20,6 @@ pub const MAX_QUERY_STRING_BYTES: usize = 32 * 1024;
 /// Names and values of all headers together; a signed request needs well under 2 KiB.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 pub const MAX_HEADER_COUNT: usize = 100;
-
-/// Magento's messages for a refused Bearer token. An unreadable one (malformed, forged,
-/// foreign header) gets `CompositeTokenReader`'s message: it replaces the JWT reader's own.
-pub const TOKEN_UNREADABLE: &str = "Composite reader could not read a token";
-pub const TOKEN_EXPIRED: &str = "Consumer key has expired";
-pub const TOKEN_REVOKED: &str = "User token has been revoked";
 
 const ALLOWED_METHODS: &str = "GET, POST, OPTIONS";
 /// What the drop-ins and Magento's storefront clients send beyond the CORS-safelisted headers.
@@ -95,11 +89,12 @@ impl Response {
         }
     }
 
-    /// An error outside GraphQL execution, in GraphQL's error shape.
-    fn error(status: u16, message: &str) -> Response {
+    /// An error outside GraphQL execution, in GraphQL's error shape (the one builder of error
+    /// bodies: `graphql::request_error`).
+    pub fn error(status: u16, message: &str) -> Response {
         Response::json(
             status,
-            &json!({"errors": [{"message": message, "extensions": {"category": "graphql"}}]}),
+            graphql::request_error(message, Category::Graphql).body(),
         )
     }
 }
@@ -255,10 +250,8 @@ fn authenticate(token: &str, ports: Ports<'_>) -> Result<Bearer, Response> {
     };
     match service::authenticate(ports, token) {
         Ok(bearer) => Ok(bearer),
-        Err(TokenRefusal::Unreadable) => Err(refused(TOKEN_UNREADABLE)),
-        Err(TokenRefusal::Expired) => Err(refused(TOKEN_EXPIRED)),
-        Err(TokenRefusal::Revoked) => Err(refused(TOKEN_REVOKED)),
         Err(TokenRefusal::Internal(error)) => Err(failed(&error)),
+        Err(refusal) => Err(refused(refusal.message().unwrap_or_default())),
     }
 }
 
@@ -448,6 +441,7 @@ fn describe(value: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
     use std::cell::RefCell;
     use std::collections::HashMap;
 

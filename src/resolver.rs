@@ -6,13 +6,12 @@ use serde_json::{Map, Value, json};
 
 use crate::customer::{Attribute, AttributeValue, Customer, CustomerInput};
 use crate::graphql::{Category, FieldError, ResolveError, Resolver};
-use crate::oauth::{Problem, SignedRequest, VerifyError, check_shape};
+use crate::oauth::{Problem, SignedRequest};
 use crate::service::{
-    Bearer, ExchangeError, Internal, LINKED_TO_ANOTHER_SIGN_IN, Ports, Service, log,
+    Bearer, ExchangeError, IntegrationError, Internal, LINKED_TO_ANOTHER_SIGN_IN, NOT_AUTHORIZED,
+    NOT_PERMITTED, Ports, Service, log,
 };
 
-const NOT_PERMITTED: &str = "You do not have permission to access this resource.";
-pub const NOT_AUTHORIZED: &str = "The current customer isn't authorized.";
 /// Magento's CreateCustomer resolver's wording for a null or absent `input`.
 const INPUT_REQUIRED: &str = "\"input\" value should be specified";
 
@@ -51,29 +50,13 @@ impl<'a> RequestResolver<'a> {
     }
 
     fn exchange(&self, args: &Map<String, Value>) -> Result<Value, ResolveError> {
-        // What an unsigned or malformed request lacks is found before any secret is read.
-        let shaped = match check_shape(&self.signed, self.ports.clock.now_unix(), false) {
-            Ok(shaped) => shaped,
-            Err(problem) => {
-                log(format_args!(
-                    "integration request refused: {}",
-                    problem.code()
-                ));
+        let service = match Service::for_integration(self.ports, &self.signed) {
+            Ok(service) => service,
+            Err(IntegrationError::Refused(problem)) => {
                 return Err(ResolveError::Field(refusal(&problem)));
             }
+            Err(IntegrationError::Internal(error)) => return Err(internal(error)),
         };
-        let service = self.service()?;
-        match service.verify_integration(&self.signed, &shaped) {
-            Ok(()) => {}
-            Err(VerifyError::Refused(problem)) => {
-                log(format_args!(
-                    "integration request refused: {}",
-                    problem.code()
-                ));
-                return Err(ResolveError::Field(refusal(&problem)));
-            }
-            Err(VerifyError::Store(error)) => return Err(internal(Internal::Store(error))),
-        }
         let Some(Value::Object(input)) = args.get("input") else {
             return Err(field_error(
                 INPUT_REQUIRED.into(),

@@ -10,7 +10,9 @@ use crate::customer::{
     Customer, CustomerInput, Customers, Generations, InvalidInput, Linked, customer_view,
     link_subject, validate,
 };
-use crate::oauth::{Shaped, SignedRequest, SweepDue, Verifier, VerifyError, nonce};
+use crate::oauth::{
+    Problem, Shaped, SignedRequest, SweepDue, Verifier, VerifyError, check_shape, nonce,
+};
 use crate::ports::{Clock, KeyValue, Secrets, StoreError};
 use crate::token::{self, Token, TokenError, TokenKey};
 use crate::token_key::SecretKey;
@@ -51,6 +53,23 @@ impl From<StoreError> for Internal {
     }
 }
 
+/// Magento's messages for the refusals of docs/contract.md §4 (the service's, whatever the
+/// transport).
+pub const NOT_PERMITTED: &str = "You do not have permission to access this resource.";
+pub const NOT_AUTHORIZED: &str = "The current customer isn't authorized.";
+/// `CompositeTokenReader`'s message, which replaces the JWT reader's own.
+pub const TOKEN_UNREADABLE: &str = "Composite reader could not read a token";
+pub const TOKEN_EXPIRED: &str = "Consumer key has expired";
+pub const TOKEN_REVOKED: &str = "User token has been revoked";
+
+/// Why a request of the integration is not served.
+#[derive(Debug)]
+pub enum IntegrationError {
+    /// The OAuth check failed ([`NOT_PERMITTED`], with the problem's code).
+    Refused(Problem),
+    Internal(Internal),
+}
+
 /// Why an exchange of a profile makes no token.
 #[derive(Debug)]
 pub enum ExchangeError {
@@ -78,6 +97,18 @@ pub enum TokenRefusal {
     Expired,
     Revoked,
     Internal(Internal),
+}
+
+impl TokenRefusal {
+    /// Magento's message for the refusal; `None` for an internal failure.
+    pub fn message(&self) -> Option<&'static str> {
+        match self {
+            TokenRefusal::Unreadable => Some(TOKEN_UNREADABLE),
+            TokenRefusal::Expired => Some(TOKEN_EXPIRED),
+            TokenRefusal::Revoked => Some(TOKEN_REVOKED),
+            TokenRefusal::Internal(_) => None,
+        }
+    }
 }
 
 impl From<StoreError> for TokenRefusal {
@@ -114,10 +145,33 @@ impl<'a> Service<'a> {
         Ok(Service { ports, config })
     }
 
-    /// Checks the OAuth 1.0a signature of the integration's request and claims its nonce, then,
-    /// when the claim is due to, sweeps a bounded number of expired nonces. A failed sweep is
-    /// logged, not fatal: the request is authentic and a later one sweeps again.
-    pub fn verify_integration(
+    /// The service for a request of the integration, once its OAuth 1.0a signature verified
+    /// and its nonce was claimed (docs/contract.md §5). What an unsigned or malformed request
+    /// lacks is found before any configuration key is read. A refusal is logged by its code.
+    pub fn for_integration(
+        ports: Ports<'a>,
+        request: &SignedRequest<'_>,
+    ) -> Result<Service<'a>, IntegrationError> {
+        let refused = |problem: Problem| {
+            log(format_args!(
+                "integration request refused: {}",
+                problem.code()
+            ));
+            IntegrationError::Refused(problem)
+        };
+        let shaped = check_shape(request, ports.clock.now_unix(), false).map_err(refused)?;
+        let service = Service::new(ports).map_err(IntegrationError::Internal)?;
+        match service.verify_integration(request, &shaped) {
+            Ok(()) => Ok(service),
+            Err(VerifyError::Refused(problem)) => Err(refused(problem)),
+            Err(VerifyError::Store(error)) => Err(IntegrationError::Internal(error.into())),
+        }
+    }
+
+    /// Checks the signature of a request of the right shape and claims its nonce, then, when the
+    /// claim is due to, sweeps a bounded number of expired nonces. A failed sweep is logged, not
+    /// fatal: the request is authentic and a later one sweeps again.
+    fn verify_integration(
         &self,
         request: &SignedRequest<'_>,
         shaped: &Shaped,

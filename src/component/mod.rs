@@ -103,11 +103,7 @@ impl exports::wasi::http::incoming_handler::Guest for Component {
             Ok(request) => http::handle(&request, PORTS),
             Err(message) => {
                 log(format_args!("could not read the request: {message}"));
-                http::Response {
-                    status: 400,
-                    headers: vec![("content-type", "application/json".into())],
-                    body: br#"{"errors":[{"message":"The request could not be read.","extensions":{"category":"graphql"}}]}"#.to_vec(),
-                }
+                http::Response::error(400, "The request could not be read.")
             }
         };
         send_response(response, response_out);

@@ -3,9 +3,10 @@
 use super::exports::commerce::customer_token::exchange as wit;
 use super::{Component, PORTS};
 use crate::customer::{Attribute, AttributeValue, ConfirmationStatus, Customer, CustomerInput};
-use crate::http::{TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_UNREADABLE};
-use crate::resolver::NOT_AUTHORIZED;
-use crate::service::{self, Bearer, ExchangeError, Internal, Service, TokenRefusal, log};
+use crate::service::{
+    self, Bearer, ExchangeError, Internal, NOT_AUTHORIZED, Service, TOKEN_EXPIRED, TOKEN_REVOKED,
+    TOKEN_UNREADABLE, TokenRefusal, log,
+};
 
 impl wit::Guest for Component {
     fn exchange(input: wit::CustomerInput) -> Result<wit::ExchangeOutput, wit::Error> {
