@@ -4,6 +4,9 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::customer::fields::{
+    Flag, Kind as _, OptionalInt, OptionalText, RequiredText, profile_fields,
+};
 use crate::customer::{Attribute, AttributeValue, Customer, CustomerInput};
 use crate::graphql::{Category, FieldError, ResolveError, Resolver};
 use crate::oauth::{Problem, SignedRequest};
@@ -143,20 +146,15 @@ fn refusal(problem: &Problem) -> FieldError {
     }
 }
 
-/// The coerced `input` argument as the domain's input. Validation has already guaranteed the
-/// required fields; anything absent becomes empty and fails domain validation.
+/// The coerced `input` argument as the domain's input, field by field as the table of fields
+/// (`customer::fields`) reads them. Validation has already guaranteed the required fields;
+/// anything absent becomes empty and fails domain validation.
 pub fn customer_input(input: &Map<String, Value>) -> CustomerInput {
     let empty = Map::new();
     let customer = input
         .get("customer")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    let text = |name: &str| {
-        customer
-            .get(name)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
     let custom_attributes = customer
         .get("custom_attributes")
         .and_then(Value::as_array)
@@ -167,25 +165,21 @@ pub fn customer_input(input: &Map<String, Value>) -> CustomerInput {
                 .filter_map(attribute_input)
                 .collect()
         });
-    CustomerInput {
-        prefix: text("prefix"),
-        firstname: text("firstname").unwrap_or_default(),
-        middlename: text("middlename"),
-        lastname: text("lastname").unwrap_or_default(),
-        suffix: text("suffix"),
-        email: text("email").unwrap_or_default(),
-        date_of_birth: text("date_of_birth").or_else(|| text("dob")),
-        taxvat: text("taxvat"),
-        gender: customer
-            .get("gender")
-            .and_then(Value::as_i64)
-            .and_then(|g| i32::try_from(g).ok()),
-        is_subscribed: customer.get("is_subscribed").and_then(Value::as_bool),
-        custom_attributes,
-        allow_remote_shopping_assistance: customer
-            .get("allow_remote_shopping_assistance")
-            .and_then(Value::as_bool),
+    macro_rules! read_fields {
+        ($($name:ident: $kind:ident, $input:expr, $output:expr, $doc:literal, $check:expr;)*) => {
+            CustomerInput {
+                email: RequiredText::read(customer.get("email")),
+                $($name: $kind::read(customer.get(stringify!($name))),)*
+                custom_attributes,
+            }
+        };
     }
+    let mut read = profile_fields!(read_fields);
+    // `dob` is the deprecated name of `date_of_birth`.
+    if read.date_of_birth.is_none() {
+        read.date_of_birth = OptionalText::read(customer.get("dob"));
+    }
+    read
 }
 
 /// One `AttributeValueInput`: its `selected_options` when given, else its `value`; with

@@ -2,6 +2,7 @@
 
 use super::exports::commerce::customer_token::exchange as wit;
 use super::{Component, PORTS};
+use crate::customer::fields::profile_fields;
 use crate::customer::{Attribute, AttributeValue, ConfirmationStatus, Customer, CustomerInput};
 use crate::service::{
     self, Bearer, ExchangeError, Internal, NOT_AUTHORIZED, Service, TOKEN_EXPIRED, TOKEN_REVOKED,
@@ -55,66 +56,62 @@ fn internal(error: Internal) -> wit::Error {
     wit::Error::Internal("Internal server error".into())
 }
 
-fn customer_input(input: wit::CustomerInput) -> CustomerInput {
-    CustomerInput {
-        prefix: input.prefix,
-        firstname: input.firstname,
-        middlename: input.middlename,
-        lastname: input.lastname,
-        suffix: input.suffix,
-        email: input.email,
-        date_of_birth: input.date_of_birth,
-        taxvat: input.taxvat,
-        gender: input.gender,
-        is_subscribed: input.is_subscribed,
-        custom_attributes: Some(
-            input
-                .custom_attributes
-                .into_iter()
-                .map(|a| Attribute {
-                    code: a.code,
-                    value: match a.value {
-                        wit::AttributeValue::Text(text) => AttributeValue::Text(text),
-                        wit::AttributeValue::Options(values) => AttributeValue::Options(values),
-                    },
-                })
-                .collect(),
-        ),
-        allow_remote_shopping_assistance: input.allow_remote_shopping_assistance,
-    }
-}
-
-fn wit_customer(customer: Customer) -> wit::Customer {
-    wit::Customer {
-        id: customer.id,
-        email: customer.email,
-        firstname: customer.firstname,
-        middlename: customer.middlename,
-        lastname: customer.lastname,
-        prefix: customer.prefix,
-        suffix: customer.suffix,
-        gender: customer.gender,
-        date_of_birth: customer.date_of_birth,
-        taxvat: customer.taxvat,
-        is_subscribed: customer.is_subscribed,
-        created_at: customer.created_at,
-        confirmation_status: match customer.confirmation_status {
-            ConfirmationStatus::AccountConfirmed => wit::ConfirmationStatus::AccountConfirmed,
-            ConfirmationStatus::AccountConfirmationNotRequired => {
-                wit::ConfirmationStatus::AccountConfirmationNotRequired
+macro_rules! conversions {
+    ($($name:ident: $kind:ident, $input:expr, $output:expr, $doc:literal, $check:expr;)*) => {
+        /// The typed input as the domain's: the table's fields as they are (the WIT record's
+        /// field types are the kinds' inputs), the attributes converted.
+        fn customer_input(input: wit::CustomerInput) -> CustomerInput {
+            CustomerInput {
+                email: input.email,
+                $($name: input.$name,)*
+                custom_attributes: Some(
+                    input
+                        .custom_attributes
+                        .into_iter()
+                        .map(|a| Attribute {
+                            code: a.code,
+                            value: match a.value {
+                                wit::AttributeValue::Text(text) => AttributeValue::Text(text),
+                                wit::AttributeValue::Options(values) => {
+                                    AttributeValue::Options(values)
+                                }
+                            },
+                        })
+                        .collect(),
+                ),
             }
-        },
-        allow_remote_shopping_assistance: customer.allow_remote_shopping_assistance,
-        custom_attributes: customer
-            .custom_attributes
-            .into_iter()
-            .map(|a| wit::Attribute {
-                code: a.code,
-                value: match a.value {
-                    AttributeValue::Text(text) => wit::AttributeValue::Text(text),
-                    AttributeValue::Options(values) => wit::AttributeValue::Options(values),
+        }
+
+        /// The stored customer as the typed interface's record.
+        fn wit_customer(customer: Customer) -> wit::Customer {
+            wit::Customer {
+                id: customer.id,
+                email: customer.email,
+                $($name: customer.$name,)*
+                created_at: customer.created_at,
+                confirmation_status: match customer.confirmation_status {
+                    ConfirmationStatus::AccountConfirmed => {
+                        wit::ConfirmationStatus::AccountConfirmed
+                    }
+                    ConfirmationStatus::AccountConfirmationNotRequired => {
+                        wit::ConfirmationStatus::AccountConfirmationNotRequired
+                    }
                 },
-            })
-            .collect(),
-    }
+                custom_attributes: customer
+                    .custom_attributes
+                    .into_iter()
+                    .map(|a| wit::Attribute {
+                        code: a.code,
+                        value: match a.value {
+                            AttributeValue::Text(text) => wit::AttributeValue::Text(text),
+                            AttributeValue::Options(values) => {
+                                wit::AttributeValue::Options(values)
+                            }
+                        },
+                    })
+                    .collect(),
+            }
+        }
+    };
 }
+profile_fields!(conversions);

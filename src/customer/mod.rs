@@ -2,6 +2,7 @@
 //! storage and token revocation.
 
 mod email;
+pub mod fields;
 pub mod link;
 pub mod model;
 pub mod record;

@@ -1,7 +1,9 @@
-//! The customer: the one model of its fields. The stored record (`record.rs`) and the GraphQL
-//! view (`view.rs`) are both derived from it, so a field is added here (plus the schema).
+//! The customer: the model, generated from the table of its fields (`fields.rs`). The stored
+//! record (`record.rs`) and the GraphQL view (`view.rs`) are both derived from it.
 
 use serde::{Deserialize, Serialize};
+
+use super::fields::{Flag, Kind, OptionalInt, OptionalText, RequiredText, profile_fields};
 
 /// One entry of `custom_attributes`: a plain value, or the selected options of a select or
 /// multi-select attribute (Magento's `AttributeValue` and `AttributeSelectedOptions`).
@@ -21,24 +23,66 @@ pub enum AttributeValue {
     Options(Vec<String>),
 }
 
-/// `CustomerCreateInput`, after GraphQL coercion (`dob` already folded into `date_of_birth`,
-/// attributes without a value or options left out).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CustomerInput {
-    pub prefix: Option<String>,
-    pub firstname: String,
-    pub middlename: Option<String>,
-    pub lastname: String,
-    pub suffix: Option<String>,
-    pub email: String,
-    pub date_of_birth: Option<String>,
-    pub taxvat: Option<String>,
-    pub gender: Option<i32>,
-    pub is_subscribed: Option<bool>,
-    /// `None` when the input has no `custom_attributes` at all.
-    pub custom_attributes: Option<Vec<Attribute>>,
-    pub allow_remote_shopping_assistance: Option<bool>,
+macro_rules! model {
+    ($($name:ident: $kind:ident, $input:expr, $output:expr, $doc:literal, $check:expr;)*) => {
+        /// `CustomerCreateInput`, after GraphQL coercion (`dob` already folded into
+        /// `date_of_birth`, attributes without a value or options left out).
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        pub struct CustomerInput {
+            pub email: String,
+            $(#[doc = $doc] pub $name: <$kind as Kind>::Input,)*
+            /// `None` when the input has no `custom_attributes` at all.
+            pub custom_attributes: Option<Vec<Attribute>>,
+        }
+
+        /// A stored customer. Field names are the schema's.
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct Customer {
+            pub id: u32,
+            pub email: String,
+            $(#[doc = $doc] #[serde(default)] pub $name: <$kind as Kind>::Stored,)*
+            /// `YYYY-MM-DD HH:MM:SS`, UTC.
+            pub created_at: String,
+            pub confirmation_status: ConfirmationStatus,
+            #[serde(default)]
+            pub custom_attributes: Vec<Attribute>,
+        }
+
+        impl Customer {
+            /// A new customer `id` from validated `input`, created at `created_at`.
+            pub fn new(id: u32, input: &CustomerInput, created_at: String) -> Customer {
+                Customer {
+                    id,
+                    email: input.email.trim().to_owned(),
+                    $($name: <$kind as Kind>::create(&input.$name),)*
+                    created_at,
+                    confirmation_status: ConfirmationStatus::AccountConfirmationNotRequired,
+                    custom_attributes: input.custom_attributes.clone().unwrap_or_default(),
+                }
+            }
+
+            /// The profile of a repeat login applied (`customer_profile_on_login = update`,
+            /// docs/contract.md §7): each field as its kind says, custom attributes by code. The
+            /// id, email, creation time and status never change here.
+            pub fn with_profile(&self, input: &CustomerInput) -> Customer {
+                let mut updated = self.clone();
+                $(<$kind as Kind>::update(&mut updated.$name, &input.$name);)*
+                for attribute in input.custom_attributes.iter().flatten() {
+                    match updated
+                        .custom_attributes
+                        .iter_mut()
+                        .find(|stored| stored.code == attribute.code)
+                    {
+                        Some(stored) => stored.value = attribute.value.clone(),
+                        None => updated.custom_attributes.push(attribute.clone()),
+                    }
+                }
+                updated
+            }
+        }
+    };
 }
+profile_fields!(model);
 
 impl CustomerInput {
     /// The input with the custom attribute `code` set to the text `value` (replacing one of
@@ -66,101 +110,6 @@ impl CustomerInput {
 pub enum ConfirmationStatus {
     AccountConfirmed,
     AccountConfirmationNotRequired,
-}
-
-/// A stored customer. Field names are the schema's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Customer {
-    pub id: u32,
-    pub email: String,
-    pub firstname: String,
-    #[serde(default)]
-    pub middlename: Option<String>,
-    pub lastname: String,
-    #[serde(default)]
-    pub prefix: Option<String>,
-    #[serde(default)]
-    pub suffix: Option<String>,
-    #[serde(default)]
-    pub gender: Option<i32>,
-    #[serde(default)]
-    pub date_of_birth: Option<String>,
-    #[serde(default)]
-    pub taxvat: Option<String>,
-    #[serde(default)]
-    pub is_subscribed: bool,
-    /// `YYYY-MM-DD HH:MM:SS`, UTC.
-    pub created_at: String,
-    pub confirmation_status: ConfirmationStatus,
-    #[serde(default)]
-    pub allow_remote_shopping_assistance: bool,
-    #[serde(default)]
-    pub custom_attributes: Vec<Attribute>,
-}
-
-impl Customer {
-    /// A new customer `id` from validated `input`, created at `created_at`.
-    pub fn new(id: u32, input: &CustomerInput, created_at: String) -> Customer {
-        Customer {
-            id,
-            email: input.email.trim().to_owned(),
-            firstname: input.firstname.clone(),
-            middlename: input.middlename.clone(),
-            lastname: input.lastname.clone(),
-            prefix: input.prefix.clone(),
-            suffix: input.suffix.clone(),
-            gender: input.gender,
-            date_of_birth: input.date_of_birth.clone(),
-            taxvat: input.taxvat.clone(),
-            is_subscribed: input.is_subscribed.unwrap_or(false),
-            created_at,
-            confirmation_status: ConfirmationStatus::AccountConfirmationNotRequired,
-            allow_remote_shopping_assistance: input
-                .allow_remote_shopping_assistance
-                .unwrap_or(false),
-            custom_attributes: input.custom_attributes.clone().unwrap_or_default(),
-        }
-    }
-
-    /// The profile of a repeat login applied (`customer_profile_on_login = update`, contract
-    /// §7): names always, every other profile field where the input gives it, custom
-    /// attributes by code. The id, email, creation time and status never change.
-    pub fn with_profile(&self, input: &CustomerInput) -> Customer {
-        let mut updated = self.clone();
-        updated.firstname = input.firstname.clone();
-        updated.lastname = input.lastname.clone();
-        for (field, given) in [
-            (&mut updated.middlename, &input.middlename),
-            (&mut updated.prefix, &input.prefix),
-            (&mut updated.suffix, &input.suffix),
-            (&mut updated.date_of_birth, &input.date_of_birth),
-            (&mut updated.taxvat, &input.taxvat),
-        ] {
-            if given.is_some() {
-                field.clone_from(given);
-            }
-        }
-        if input.gender.is_some() {
-            updated.gender = input.gender;
-        }
-        if let Some(subscribed) = input.is_subscribed {
-            updated.is_subscribed = subscribed;
-        }
-        if let Some(allowed) = input.allow_remote_shopping_assistance {
-            updated.allow_remote_shopping_assistance = allowed;
-        }
-        for attribute in input.custom_attributes.iter().flatten() {
-            match updated
-                .custom_attributes
-                .iter_mut()
-                .find(|stored| stored.code == attribute.code)
-            {
-                Some(stored) => stored.value = attribute.value.clone(),
-                None => updated.custom_attributes.push(attribute.clone()),
-            }
-        }
-        updated
-    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! Magento has one (docs/contract.md §4).
 
 use super::email::is_valid_email;
+use super::fields::profile_fields;
 use super::model::{AttributeValue, CustomerInput};
 
 /// Longest value Magento's varchar customer columns hold.
@@ -25,34 +26,12 @@ pub fn validate(input: &CustomerInput) -> Result<(), InvalidInput> {
             input.email
         )));
     }
-    required_name(&input.firstname, "First Name")?;
-    required_name(&input.lastname, "Last Name")?;
-    if let Some(middlename) = input.middlename.as_deref().filter(|m| !m.trim().is_empty()) {
-        name(middlename, "Middle Name")?;
+    macro_rules! check_fields {
+        ($($name:ident: $kind:ident, $input:expr, $output:expr, $doc:literal, $check:expr;)*) => {
+            $(($check)(&input.$name)?;)*
+        };
     }
-    for (value, label) in [
-        (&input.prefix, "Name Prefix"),
-        (&input.suffix, "Name Suffix"),
-        (&input.taxvat, "Tax/VAT Number"),
-    ] {
-        if let Some(value) = value {
-            bounded_text(value, label, MAX_TEXT_CHARS)?;
-        }
-    }
-    if let Some(gender) = input.gender.filter(|gender| !(1..=3).contains(gender)) {
-        return Err(InvalidInput(format!(
-            "Gender \"{gender}\" is not valid: use 1 (male), 2 (female) or 3 (not specified)."
-        )));
-    }
-    if let Some(date) = input
-        .date_of_birth
-        .as_ref()
-        .filter(|date| !is_calendar_date(date))
-    {
-        return Err(InvalidInput(format!(
-            "Date of Birth \"{date}\" is not a valid date: use YYYY-MM-DD."
-        )));
-    }
+    profile_fields!(check_fields);
     let attributes = input.custom_attributes.as_deref().unwrap_or_default();
     if attributes.len() > MAX_CUSTOM_ATTRIBUTES {
         return Err(InvalidInput(format!(
@@ -110,6 +89,59 @@ pub fn link_subject<'i>(input: &'i CustomerInput, code: &str) -> Result<&'i str,
             "\"{code}\" must be the sign-in's provider and subject, as in google:1234567890."
         ))
     })
+}
+
+/// The checks of the table of fields (`fields.rs`), each for one field's input.
+mod check {
+    use super::{InvalidInput, MAX_TEXT_CHARS, bounded_text, is_calendar_date, required_name};
+
+    /// A required name (Magento's NameValidator).
+    pub fn name(label: &'static str) -> impl Fn(&String) -> Result<(), InvalidInput> {
+        move |value| required_name(value, label)
+    }
+
+    /// An optional name: blank counts as not given.
+    pub fn optional_name(
+        label: &'static str,
+    ) -> impl Fn(&Option<String>) -> Result<(), InvalidInput> {
+        move |value| match value.as_deref().filter(|value| !value.trim().is_empty()) {
+            Some(value) => super::name(value, label),
+            None => Ok(()),
+        }
+    }
+
+    /// Free text of at most 255 characters, without control characters.
+    pub fn text(label: &'static str) -> impl Fn(&Option<String>) -> Result<(), InvalidInput> {
+        move |value| match value {
+            Some(value) => bounded_text(value, label, MAX_TEXT_CHARS),
+            None => Ok(()),
+        }
+    }
+
+    /// Magento's genders: 1, 2 or 3.
+    pub fn gender() -> impl Fn(&Option<i32>) -> Result<(), InvalidInput> {
+        |value| match value.filter(|gender| !(1..=3).contains(gender)) {
+            Some(gender) => Err(InvalidInput(format!(
+                "Gender \"{gender}\" is not valid: use 1 (male), 2 (female) or 3 (not specified)."
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// A day of the Gregorian calendar, `YYYY-MM-DD`.
+    pub fn date(label: &'static str) -> impl Fn(&Option<String>) -> Result<(), InvalidInput> {
+        move |value| match value.as_ref().filter(|date| !is_calendar_date(date)) {
+            Some(date) => Err(InvalidInput(format!(
+                "{label} \"{date}\" is not a valid date: use YYYY-MM-DD."
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// No check.
+    pub fn anything<T>() -> impl Fn(&T) -> Result<(), InvalidInput> {
+        |_| Ok(())
+    }
 }
 
 fn required_name(value: &str, label: &str) -> Result<(), InvalidInput> {

@@ -11,6 +11,7 @@ use super::schema::{
     BOOLEAN, FieldDef, ID, INT, InputValueDef, NamedType, STRING, TypeKind, TypeRef, field, input,
     named,
 };
+use crate::customer::fields::profile_fields;
 use crate::graphql::schema::EnumValueDef;
 
 const DOB_DEPRECATION: &str = "Use `date_of_birth` instead.";
@@ -107,66 +108,97 @@ pub static REVOKE_OUTPUT: NamedType = NamedType {
     ),
 };
 
-pub static CUSTOMER_CREATE_INPUT: NamedType = NamedType {
-    name: "CustomerCreateInput",
-    description: Some("An input object for creating a customer."),
-    kind: TypeKind::InputObject(&[
-        input(
-            "allow_remote_shopping_assistance",
-            "Indicates whether the customer allows remote shopping assistance.",
-            named(&BOOLEAN),
-        ),
-        input(
-            "custom_attributes",
-            "The customer's custom attributes.",
-            TypeRef::List(&TypeRef::Named(&ATTRIBUTE_VALUE_INPUT)),
-        ),
-        input(
-            "date_of_birth",
-            "The customer's date of birth (YYYY-MM-DD).",
-            named(&STRING),
-        ),
-        input(
-            "dob",
-            "The customer's date of birth (deprecated in favour of `date_of_birth`).",
-            named(&STRING),
-        ),
-        input("email", "The customer's email address.", NON_NULL_STRING),
-        input("firstname", "The customer's first name.", NON_NULL_STRING),
-        input(
-            "gender",
-            "The customer's gender: 1 male, 2 female, 3 not specified.",
-            named(&INT),
-        ),
-        input(
-            "is_subscribed",
-            "Indicates whether the customer is subscribed to the newsletter.",
-            named(&BOOLEAN),
-        ),
-        input("lastname", "The customer's family name.", NON_NULL_STRING),
-        input("middlename", "The customer's middle name.", named(&STRING)),
-        input(
-            "password",
-            "Accepted for compatibility; never stored (there is no password login at the edge).",
-            named(&STRING),
-        ),
-        input(
-            "prefix",
-            "An honorific, such as Dr., Mr., or Mrs.",
-            named(&STRING),
-        ),
-        input(
-            "suffix",
-            "A value such as Sr., Jr., or III.",
-            named(&STRING),
-        ),
-        input(
-            "taxvat",
-            "The customer's Tax/VAT number (for corporate customers).",
-            named(&STRING),
-        ),
-    ]),
-};
+// `CustomerCreateInput` and `Customer`: the table of fields' entries (`customer::fields`)
+// beside the fields that are not plain profile fields.
+macro_rules! customer_types {
+    ($($name:ident: $kind:ident, $input:expr, $output:expr, $doc:literal, $check:expr;)*) => {
+        pub static CUSTOMER_CREATE_INPUT: NamedType = NamedType {
+            name: "CustomerCreateInput",
+            description: Some("An input object for creating a customer."),
+            kind: TypeKind::InputObject(&[
+                input(
+                    "custom_attributes",
+                    "The customer's custom attributes.",
+                    TypeRef::List(&TypeRef::Named(&ATTRIBUTE_VALUE_INPUT)),
+                ),
+                input(
+                    "dob",
+                    "The customer's date of birth (deprecated in favour of `date_of_birth`).",
+                    named(&STRING),
+                ),
+                input("email", "The customer's email address.", NON_NULL_STRING),
+                $(input(stringify!($name), $doc, $input),)*
+                input(
+                    "password",
+                    "Accepted for compatibility; never stored (there is no password login at \
+                     the edge).",
+                    named(&STRING),
+                ),
+            ]),
+        };
+
+        pub static CUSTOMER: NamedType = NamedType {
+            name: "Customer",
+            description: Some("Defines the customer name and other details."),
+            kind: TypeKind::Object(
+                &[
+                    field(
+                        "confirmation_status",
+                        "The customer's account confirmation status.",
+                        TypeRef::NonNull(&TypeRef::Named(&CONFIRMATION_STATUS_ENUM)),
+                    ),
+                    field(
+                        "created_at",
+                        "When the account was created: \"YYYY-MM-DD HH:MM:SS\", UTC.",
+                        named(&STRING),
+                    ),
+                    FieldDef {
+                        name: "custom_attributes",
+                        description: Some(
+                            "The customer's custom attributes, or those named in `attributeCodes`.",
+                        ),
+                        args: &[InputValueDef {
+                            name: "attributeCodes",
+                            description: Some("The codes of the attributes to return."),
+                            ty: TypeRef::List(&NON_NULL_ID),
+                            default_value: None,
+                            deprecation_reason: None,
+                        }],
+                        ty: TypeRef::List(&TypeRef::Named(&ATTRIBUTE_VALUE_INTERFACE)),
+                        deprecation_reason: None,
+                        compute: Some(custom_attributes),
+                    },
+                    FieldDef {
+                        name: "dob",
+                        description: Some("The customer's date of birth."),
+                        args: &[],
+                        ty: named(&STRING),
+                        deprecation_reason: Some(DOB_DEPRECATION),
+                        compute: None,
+                    },
+                    field("email", "The customer's email address.", named(&STRING)),
+                    field(
+                        "group",
+                        "The customer's group.",
+                        named(&CUSTOMER_GROUP_STOREFRONT),
+                    ),
+                    FieldDef {
+                        name: "group_id",
+                        description: Some("The id of the customer's group."),
+                        args: &[],
+                        ty: named(&INT),
+                        deprecation_reason: Some(GROUP_ID_DEPRECATION),
+                        compute: None,
+                    },
+                    field("id", "The ID assigned to the customer.", NON_NULL_ID),
+                    $(field(stringify!($name), $doc, $output),)*
+                ],
+                &[],
+            ),
+        };
+    };
+}
+profile_fields!(customer_types);
 
 pub static ATTRIBUTE_VALUE_INPUT: NamedType = NamedType {
     name: "AttributeValueInput",
@@ -198,103 +230,6 @@ pub static ATTRIBUTE_INPUT_SELECTED_OPTION: NamedType = NamedType {
         "The attribute option's value.",
         NON_NULL_STRING,
     )]),
-};
-
-pub static CUSTOMER: NamedType = NamedType {
-    name: "Customer",
-    description: Some("Defines the customer name and other details."),
-    kind: TypeKind::Object(
-        &[
-            field(
-                "allow_remote_shopping_assistance",
-                "Indicates whether the customer allows remote shopping assistance.",
-                NON_NULL_BOOLEAN,
-            ),
-            field(
-                "confirmation_status",
-                "The customer's account confirmation status.",
-                TypeRef::NonNull(&TypeRef::Named(&CONFIRMATION_STATUS_ENUM)),
-            ),
-            field(
-                "created_at",
-                "When the account was created: \"YYYY-MM-DD HH:MM:SS\", UTC.",
-                named(&STRING),
-            ),
-            FieldDef {
-                name: "custom_attributes",
-                description: Some(
-                    "The customer's custom attributes, or those named in `attributeCodes`.",
-                ),
-                args: &[InputValueDef {
-                    name: "attributeCodes",
-                    description: Some("The codes of the attributes to return."),
-                    ty: TypeRef::List(&NON_NULL_ID),
-                    default_value: None,
-                    deprecation_reason: None,
-                }],
-                ty: TypeRef::List(&TypeRef::Named(&ATTRIBUTE_VALUE_INTERFACE)),
-                deprecation_reason: None,
-                compute: Some(custom_attributes),
-            },
-            field(
-                "date_of_birth",
-                "The customer's date of birth (YYYY-MM-DD).",
-                named(&STRING),
-            ),
-            FieldDef {
-                name: "dob",
-                description: Some("The customer's date of birth."),
-                args: &[],
-                ty: named(&STRING),
-                deprecation_reason: Some(DOB_DEPRECATION),
-                compute: None,
-            },
-            field("email", "The customer's email address.", named(&STRING)),
-            field("firstname", "The customer's first name.", named(&STRING)),
-            field(
-                "gender",
-                "The customer's gender: 1 male, 2 female, 3 not specified.",
-                named(&INT),
-            ),
-            field(
-                "group",
-                "The customer's group.",
-                named(&CUSTOMER_GROUP_STOREFRONT),
-            ),
-            FieldDef {
-                name: "group_id",
-                description: Some("The id of the customer's group."),
-                args: &[],
-                ty: named(&INT),
-                deprecation_reason: Some(GROUP_ID_DEPRECATION),
-                compute: None,
-            },
-            field("id", "The ID assigned to the customer.", NON_NULL_ID),
-            field(
-                "is_subscribed",
-                "Indicates whether the customer is subscribed to the newsletter.",
-                named(&BOOLEAN),
-            ),
-            field("lastname", "The customer's family name.", named(&STRING)),
-            field("middlename", "The customer's middle name.", named(&STRING)),
-            field(
-                "prefix",
-                "An honorific, such as Dr., Mr., or Mrs.",
-                named(&STRING),
-            ),
-            field(
-                "suffix",
-                "A value such as Sr., Jr., or III.",
-                named(&STRING),
-            ),
-            field(
-                "taxvat",
-                "The customer's Tax/VAT number (for corporate customers).",
-                named(&STRING),
-            ),
-        ],
-        &[],
-    ),
 };
 
 pub static CUSTOMER_GROUP_STOREFRONT: NamedType = NamedType {
