@@ -181,7 +181,7 @@ impl<'a> Agreement<'a> {
                 .and_then(|text| text.parse().ok())
                 .map(Some)
                 .ok_or_else(|| {
-                    StoreError(format!("unreadable value under `{}`", self.decision_key))
+                    StoreError::Other(format!("unreadable value under `{}`", self.decision_key))
                 }),
         }
     }
@@ -237,7 +237,7 @@ impl<'a> Agreement<'a> {
                         round: higher
                             .round
                             .checked_add(1)
-                            .ok_or_else(|| StoreError("ballot rounds overflowed".into()))?,
+                            .ok_or_else(|| StoreError::Other("ballot rounds overflowed".into()))?,
                         proposer: me,
                     };
                 }
@@ -304,7 +304,7 @@ impl<'a> Agreement<'a> {
                 return Ok(Some(value));
             }
             if *waited >= WAIT_BUDGET_MS {
-                return Err(StoreError(format!(
+                return Err(StoreError::Other(format!(
                     "no agreement on `{}` within {WAIT_BUDGET_MS} ms: other callers keep competing; retry",
                     self.decision_key
                 )));
@@ -343,7 +343,9 @@ impl<'a> Agreement<'a> {
                 let register = std::str::from_utf8(&bytes)
                     .ok()
                     .and_then(Register::decode)
-                    .ok_or_else(|| StoreError(format!("unreadable proposal under `{key}`")))?;
+                    .ok_or_else(|| {
+                        StoreError::Other(format!("unreadable proposal under `{key}`"))
+                    })?;
                 registers.push(register);
             }
         }

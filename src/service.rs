@@ -231,7 +231,7 @@ impl<'a> Service<'a> {
                 && customers.claim_email(&input.email, record.customer.id)?
             {
                 record.move_email(&input.email).map_err(|error| {
-                    StoreError(format!("no randomness for key material: {error}"))
+                    StoreError::Other(format!("no randomness for key material: {error}"))
                 })?;
             }
             if record != before {

@@ -6,12 +6,12 @@
 
 mod support;
 
-use customer_token_host::{Backend, ConsumerRuntime, Flavor, MemoryBackend, TestClock};
+use customer_token_host::{ConsumerRuntime, Flavor, KeyValue, MemoryStore, TestClock};
 use std::sync::Arc;
 use support::{START, jwt_parts, secrets};
 
-fn consumer(flavor: Flavor) -> (ConsumerRuntime, Arc<MemoryBackend>) {
-    let memory = Arc::new(MemoryBackend::new());
+fn consumer(flavor: Flavor) -> (ConsumerRuntime, Arc<MemoryStore>) {
+    let memory = Arc::new(MemoryStore::new());
     let runtime = ConsumerRuntime::builder()
         .flavor(flavor)
         .backend(memory.clone())

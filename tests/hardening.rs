@@ -8,7 +8,7 @@ use std::sync::Arc;
 use customer_token::oauth::SignatureMethod;
 use customer_token_host::testutil::TempDir;
 use customer_token_host::{
-    Backend, Call, CallPhase, FaultyBackend, Flavor, RedbBackend, Runtime, SqliteBackend,
+    Call, CallPhase, Faulty, Flavor, KeyValue, RedbStore, Runtime, SqliteStore, Store,
 };
 use serde_json::{Value, json};
 use support::*;
@@ -385,10 +385,10 @@ async fn a_crash_between_any_two_store_calls_of_the_persistent_store_is_repaired
         fixture.faults.calls()
     };
     // Both embedded stores: SQLite (the default) and redb (of earlier versions).
-    type Open = fn(&std::path::Path) -> Arc<dyn Backend>;
+    type Open = fn(&std::path::Path) -> Store;
     let stores: [Open; 2] = [
-        |dir| Arc::new(SqliteBackend::open(dir).unwrap()),
-        |dir| Arc::new(RedbBackend::open(dir).unwrap()),
+        |dir| Arc::new(SqliteStore::open(dir).unwrap()),
+        |dir| Arc::new(RedbStore::open(dir).unwrap()),
     ];
     for (k, open) in (1..=calls).flat_map(|k| stores.iter().map(move |open| (k, open))) {
         let data = TempDir::new("crash");
@@ -397,8 +397,8 @@ async fn a_crash_between_any_two_store_calls_of_the_persistent_store_is_repaired
             let persistent = open(data.path());
             let backend = match fail_from {
                 // Every call from the k-th on fails: the process is gone from that point.
-                Some(k) => Arc::new(FaultyBackend::fail_from(persistent, k)),
-                None => Arc::new(FaultyBackend::passthrough(persistent)),
+                Some(k) => Arc::new(Faulty::new(persistent).failing_from(k)),
+                None => Arc::new(Faulty::new(persistent)),
             };
             Runtime::builder()
                 .backend(backend)

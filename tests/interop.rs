@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use customer_token_host::server::Server;
 use customer_token_host::testutil::TempDir;
-use customer_token_host::{Runtime, SqliteBackend};
+use customer_token_host::{Runtime, SqliteStore};
 use serde_json::{Value, json};
 use support::*;
 
@@ -26,7 +26,7 @@ async fn start(
     tokio::sync::oneshot::Sender<()>,
     tokio::task::JoinHandle<()>,
 ) {
-    let backend = Arc::new(SqliteBackend::open(data).expect("the store opens"));
+    let backend = Arc::new(SqliteStore::open(data).expect("the store opens"));
     let runtime = Runtime::builder()
         .backend(backend)
         .secrets(secrets())

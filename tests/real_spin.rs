@@ -798,12 +798,12 @@ fn suite(spin: &Path, app: &Path, label: &str, full: bool, runtime_config: Optio
 }
 
 /// The suite on Spin with its default store on Redis (a runtime-config file), then the native host
-/// on the same Redis database (`RedisBackend`, what `--store redis://...` opens), as
+/// on the same Redis database (`RedisStore`, what `--store redis://...` opens), as
 /// [`shared_with_the_native_host`] checks. Spin's counters there are Redis integers, as the host
 /// keeps them.
 fn on_redis(spin: &Path, app: &Path) {
     use customer_token_host::testutil::RedisServer;
-    use customer_token_host::{Backend, RedisBackend};
+    use customer_token_host::{KeyValue, RedisStore};
     let Some(redis) = RedisServer::start_or_skip("real-spin") else {
         return;
     };
@@ -817,7 +817,7 @@ fn on_redis(spin: &Path, app: &Path) {
     )
     .unwrap();
     suite(spin, app, "redis", false, Some(&config));
-    let backend = Arc::new(RedisBackend::connect(&redis.url()).unwrap());
+    let backend = Arc::new(RedisStore::connect(&redis.url()).unwrap());
     let counter = backend.get("customer-next-id").unwrap().expect("a counter");
     assert!(
         !counter.is_empty() && counter.iter().all(u8::is_ascii_digit),
@@ -833,7 +833,7 @@ fn on_redis(spin: &Path, app: &Path) {
 fn linked_with_the_native_host(
     spin: &Path,
     app: &Path,
-    backend: Arc<dyn customer_token_host::Backend>,
+    backend: customer_token_host::Store,
     runtime_config: &Path,
 ) {
     let native = customer_token_host::Runtime::builder()
@@ -888,11 +888,11 @@ fn linked_with_the_native_host(
 }
 
 /// The native host on the very file Spin's default store writes (`.spin/sqlite_key_value.db`,
-/// opened with `SqliteBackend`, what `--data .spin` opens), after the dependency suite ran on it.
+/// opened with `SqliteStore`, what `--data .spin` opens), after the dependency suite ran on it.
 fn on_spins_sqlite_file(spin: &Path, app: &Path) {
-    use customer_token_host::SqliteBackend;
+    use customer_token_host::SqliteStore;
     let file = app.join(".spin").join("sqlite_key_value.db");
-    let backend = Arc::new(SqliteBackend::open_file(&file).unwrap());
+    let backend = Arc::new(SqliteStore::open_file(&file).unwrap());
     shared_with_the_native_host(spin, app, backend, None, "sqlite");
 }
 
@@ -902,7 +902,7 @@ fn on_spins_sqlite_file(spin: &Path, app: &Path) {
 fn shared_with_the_native_host(
     spin: &Path,
     app: &Path,
-    backend: Arc<dyn customer_token_host::Backend>,
+    backend: customer_token_host::Store,
     runtime_config: Option<&Path>,
     label: &str,
 ) {
@@ -1201,7 +1201,7 @@ fn compare_store(app: &Path) {
         .keys()
         .into_iter()
         .map(|key| {
-            let value = customer_token_host::Backend::get(&*fixture.memory, &key)
+            let value = customer_token_host::KeyValue::get(&*fixture.memory, &key)
                 .unwrap()
                 .unwrap();
             (key, value)

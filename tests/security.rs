@@ -11,7 +11,7 @@ use customer_token::oauth::{
 };
 use std::sync::Arc;
 
-use customer_token_host::{Backend, CallPhase, Flavor};
+use customer_token_host::{CallPhase, Flavor, KeyValue};
 use serde_json::json;
 use support::*;
 

@@ -7,7 +7,7 @@ use anyhow::{Context as _, Result};
 use bytes::Bytes;
 use customer_token::memory::{MemorySecrets, MemoryStore};
 use customer_token::service::Ports;
-use customer_token_host::{Backend, Flavor, MemoryBackend, Runtime};
+use customer_token_host::{Flavor, Runtime, Store};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -123,10 +123,7 @@ pub fn hello_runtime() -> Result<Runtime> {
 }
 
 /// The product on `backend`, with the [`EXISTING_CUSTOMERS`] created, and a token for the last.
-pub async fn product_runtime(
-    backend: Arc<dyn Backend>,
-    nonces: &Nonces,
-) -> Result<(Runtime, String)> {
+pub async fn product_runtime(backend: Store, nonces: &Nonces) -> Result<(Runtime, String)> {
     let runtime = Runtime::builder()
         .backend(backend)
         .secrets(fixture::secret_map())
@@ -169,7 +166,7 @@ pub async fn run_wasm(
     nonces: &Nonces,
 ) -> Result<WasmResults> {
     let url = fixture::IN_PROCESS_URL;
-    let (runtime, token) = product_runtime(Arc::new(MemoryBackend::new()), nonces).await?;
+    let (runtime, token) = product_runtime(Arc::new(MemoryStore::new()), nonces).await?;
 
     let mut results = WasmResults::default();
     let hello_body = fixture::graphql_body("{ hello }");
@@ -358,7 +355,7 @@ pub async fn run_profile_loop(
     nonces: &Nonces,
 ) -> Result<Summary> {
     let url = fixture::IN_PROCESS_URL;
-    let (runtime, token) = product_runtime(Arc::new(MemoryBackend::new()), nonces).await?;
+    let (runtime, token) = product_runtime(Arc::new(MemoryStore::new()), nonces).await?;
     let workload = Workload {
         op: Op::ExchangeExisting,
         token,

@@ -12,9 +12,7 @@ use anyhow::{Result, anyhow};
 use bytes::Bytes;
 use customer_token_host::server::Server;
 use customer_token_host::testutil::{RedisServer, TempDir};
-use customer_token_host::{
-    Backend, MemoryBackend, RedbBackend, RedisBackend, Runtime, SqliteBackend,
-};
+use customer_token_host::{Flavor, RedbStore, RedisStore, Runtime, SqliteStore, Store, real_now};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
@@ -203,28 +201,32 @@ pub async fn run(
     let mut outcomes =
         vec![serve("hello-world", Kind::Hello, hello, settings, nonces, server).await?];
     let mut skipped = Vec::new();
-    let mut exchange = async |store: &str, backend: Arc<dyn Backend>| -> Result<()> {
+    let mut exchange = async |store: &str, backend: Store| -> Result<()> {
         let (runtime, _) = crate::inproc::product_runtime(backend, nonces).await?;
         let label = format!("exchange, existing customer ({store})");
         outcomes.push(serve(&label, Kind::Exchange, &runtime, settings, nonces, server).await?);
         Ok(())
     };
-    exchange("in-memory store", Arc::new(MemoryBackend::new())).await?;
+    exchange(
+        "in-memory store",
+        Arc::new(Flavor::Bare.memory_store(real_now())),
+    )
+    .await?;
 
     let redb_dir = TempDir::new("bench-redb");
-    let redb = Arc::new(RedbBackend::open(redb_dir.path())?);
+    let redb = Arc::new(RedbStore::open(redb_dir.path())?);
     let db_path = redb.path().to_path_buf();
     exchange("redb, temp dir", redb).await?;
     let db_bytes = std::fs::metadata(&db_path).map(|m| m.len()).unwrap_or(0);
     eprintln!("customer-token-bench: the redb file held {db_bytes} bytes after the run");
 
     let sqlite_dir = TempDir::new("bench-sqlite");
-    let sqlite = Arc::new(SqliteBackend::open(sqlite_dir.path())?);
+    let sqlite = Arc::new(SqliteStore::open(sqlite_dir.path())?);
     exchange("SQLite, temp dir", sqlite).await?;
 
     match RedisServer::start_or_skip("bench-redis") {
         Some(redis) => {
-            let backend = Arc::new(RedisBackend::connect(&redis.url())?);
+            let backend = Arc::new(RedisStore::connect(&redis.url())?);
             exchange("Redis, own redis-server", backend).await?;
         }
         None => skipped.push("Redis: skipped, redis-server is not installed.".to_owned()),

@@ -54,6 +54,13 @@ impl TestClock {
             });
     }
 
+    /// The clock as a store's expiry clock (whole Unix seconds), so that an embedded store
+    /// expires keys by the time the test sets.
+    pub fn as_now(&self) -> customer_token_store::Now {
+        let clock = self.clone();
+        Arc::new(move || i64::try_from(clock.unix_seconds()).unwrap_or(i64::MAX))
+    }
+
     /// Moves the time back by `seconds` (not below the epoch).
     pub fn rewind(&self, seconds: u64) {
         let delta = seconds.saturating_mul(NANOS_PER_SEC);

@@ -12,11 +12,11 @@
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
-//! use customer_token_host::{MemoryBackend, Runtime, SecretMap};
+//! use customer_token_host::{MemoryStore, Runtime, SecretMap};
 //! use std::sync::Arc;
 //!
 //! let runtime = Runtime::builder()
-//!     .backend(Arc::new(MemoryBackend::new()))
+//!     .backend(Arc::new(MemoryStore::new()))
 //!     .secrets(SecretMap::new().with("oauth_consumer_key", "..."))
 //!     .capture_logs(true)
 //!     .build()?;
@@ -41,8 +41,9 @@ pub mod sign;
 pub mod testutil;
 
 pub use backend::{
-    Backend, BackendError, Call, CallHook, CallPhase, ExpiringCount, Expiry, FaultyBackend,
-    MemoryBackend, MemorySnapshot, RedbBackend, RedisBackend, SqliteBackend, UpdateFn,
+    Call, CallHook, CallPhase, CounterFormat, ExpiringCount, Faulty, FaultyStore, KeyValue,
+    MemorySnapshot, MemoryStore, Now, RedbStore, RedisStore, SqliteStore, Store, StoreError,
+    real_now,
 };
 pub use clock::TestClock;
 pub use logs::LogBuffer;

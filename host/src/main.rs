@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use customer_token_host::secrets::{Configuration, Source, WhenNoDevFile, load_configuration};
 use customer_token_host::server::{DEFAULT_LISTEN, Server};
 use customer_token_host::{
-    Backend, Flavor, MemoryBackend, RedbBackend, RedisBackend, Runtime, SqliteBackend, client, sign,
+    Flavor, RedbStore, RedisStore, Runtime, SqliteStore, Store, client, real_now, sign,
 };
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -65,9 +65,8 @@ struct ServeArgs {
     #[arg(long)]
     wasm: Option<PathBuf>,
     /// The host to imitate: bare (the component's own imports), spin or wasi (composed with
-    /// that host's adapter). Default: $CUSTOMER_TOKEN_FLAVOR, else bare. Every flavor shares the
-    /// SQLite and Redis stores; on redb, Spin keeps counters as 8-byte integers and the others as
-    /// decimal text, so keep one redb --data directory per flavor.
+    /// that host's adapter). Default: $CUSTOMER_TOKEN_FLAVOR, else bare. Every flavor shares every
+    /// store: counters are kept as the store keeps them.
     #[arg(long)]
     flavor: Option<Flavor>,
 }
@@ -201,13 +200,17 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         ),
         Source::Given => {}
     }
-    let (backend, store) = open_store(&args)?;
-    let mut builder = Runtime::builder().backend(backend).secrets(secrets);
+    let flavor = match args.flavor {
+        Some(flavor) => flavor,
+        None => Flavor::from_env()?,
+    };
+    let (backend, store) = open_store(&args, flavor)?;
+    let mut builder = Runtime::builder()
+        .backend(backend)
+        .secrets(secrets)
+        .flavor(flavor);
     if let Some(wasm) = args.wasm.clone() {
         builder = builder.wasm(wasm);
-    }
-    if let Some(flavor) = args.flavor {
-        builder = builder.flavor(flavor);
     }
     let runtime = builder.build()?;
     let server = Server::bind(args.listen.as_str(), runtime.clone()).await?;
@@ -230,7 +233,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
 /// The store `--store` names, and how to say which it is. Without `--store`, the SQLite file in
 /// `--data`, unless the directory holds only the redb file of an earlier version, which stays in
 /// use so that no customer is left behind; with both files there, the user must choose.
-fn open_store(args: &ServeArgs) -> Result<(Arc<dyn Backend>, String)> {
+fn open_store(args: &ServeArgs, flavor: Flavor) -> Result<(Store, String)> {
     let in_data = |name: &str| format!("{} ({name})", args.data.join(name).display());
     let has_redb = args.data.join(redb_file()).is_file();
     let has_sqlite = args.data.join(sqlite_file()).exists();
@@ -266,16 +269,19 @@ fn open_store(args: &ServeArgs) -> Result<(Arc<dyn Backend>, String)> {
     let opening = || format!("opening the store in {}", args.data.display());
     Ok(match choice {
         "sqlite" => (
-            Arc::new(SqliteBackend::open(&args.data).with_context(opening)?),
+            Arc::new(SqliteStore::open(&args.data).with_context(opening)?),
             in_data("SQLite"),
         ),
         "redb" => (
-            Arc::new(RedbBackend::open(&args.data).with_context(opening)?),
+            Arc::new(RedbStore::open(&args.data).with_context(opening)?),
             in_data("redb"),
         ),
-        "memory" => (Arc::new(MemoryBackend::new()), "in memory".to_string()),
+        "memory" => (
+            Arc::new(flavor.memory_store(real_now())),
+            "in memory".to_string(),
+        ),
         url if url.starts_with("redis://") => (
-            Arc::new(RedisBackend::connect(url).context("opening the store given by --store")?),
+            Arc::new(RedisStore::connect(url).context("opening the store given by --store")?),
             url.to_string(),
         ),
         other => {

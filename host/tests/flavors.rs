@@ -3,9 +3,7 @@
 
 use bytes::Bytes;
 use customer_token_host::sign::{self, SignatureMethod};
-use customer_token_host::{
-    Backend, Flavor, MemoryBackend, Runtime, SecretMap, TestClock, exchange,
-};
+use customer_token_host::{Flavor, KeyValue, MemoryStore, Runtime, SecretMap, TestClock, exchange};
 use std::sync::Arc;
 
 const URL: &str = "http://localhost:3000/graphql";
@@ -22,16 +20,20 @@ fn secrets() -> SecretMap {
 
 struct Fixture {
     runtime: Runtime,
-    memory: Arc<MemoryBackend>,
+    memory: Arc<MemoryStore>,
     clock: TestClock,
 }
 
+const START: u64 = 1_748_499_421;
+
+/// The flavor on an in-memory store as its host keeps one (Spin: as its SQLite store does).
 fn fixture(flavor: Flavor) -> Fixture {
-    fixture_with(flavor, Arc::new(MemoryBackend::new()), secrets())
+    let memory = Arc::new(flavor.memory_store(TestClock::at(START).as_now()));
+    fixture_with(flavor, memory, secrets())
 }
 
-fn fixture_with(flavor: Flavor, memory: Arc<MemoryBackend>, secrets: SecretMap) -> Fixture {
-    let clock = TestClock::at(1_748_499_421);
+fn fixture_with(flavor: Flavor, memory: Arc<MemoryStore>, secrets: SecretMap) -> Fixture {
+    let clock = TestClock::at(START);
     let runtime = Runtime::builder()
         .flavor(flavor)
         .backend(memory.clone())
@@ -172,8 +174,9 @@ async fn spin_exchanges_and_keeps_counters_as_eight_bytes_little_endian() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spin_traps_on_a_counter_written_as_decimal_text() {
-    // A store written by the bare or Wasi flavor (decimal counters) makes Spin's host panic.
-    let memory = Arc::new(MemoryBackend::new());
+    // A decimal counter (as the bare or Wasi flavor write in memory) in a store that keeps
+    // counters as Spin's SQLite store does makes Spin's host panic.
+    let memory = Arc::new(Flavor::Spin.memory_store(TestClock::at(START).as_now()));
     memory.set(NEXT_ID_KEY, b"7").unwrap();
     let fixture = fixture_with(Flavor::Spin, memory, secrets());
     let error = post_exchange(&fixture, "roni_cost@example.com", "nonce-1")
@@ -220,7 +223,7 @@ async fn a_missing_secret_is_a_500_under_every_flavor() {
     for flavor in Flavor::ALL {
         let mut incomplete = secrets();
         incomplete.remove("customer_token_secret");
-        let fixture = fixture_with(flavor, Arc::new(MemoryBackend::new()), incomplete);
+        let fixture = fixture_with(flavor, Arc::new(MemoryStore::new()), incomplete);
         let response = post_exchange(&fixture, "roni_cost@example.com", "nonce-1")
             .await
             .unwrap();

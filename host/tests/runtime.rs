@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use customer_token_host::server::Server;
-use customer_token_host::{MemoryBackend, Runtime, SecretMap, TestClock, client};
+use customer_token_host::{MemoryStore, Runtime, SecretMap, TestClock, client};
 use std::sync::Arc;
 
 fn secrets() -> SecretMap {
@@ -17,7 +17,7 @@ fn secrets() -> SecretMap {
 
 fn runtime() -> Runtime {
     Runtime::builder()
-        .backend(Arc::new(MemoryBackend::new()))
+        .backend(Arc::new(MemoryStore::new()))
         .secrets(secrets())
         .clock(TestClock::now())
         .capture_logs(true)
@@ -182,7 +182,7 @@ async fn server_answers_over_loopback() {
 async fn a_plain_wasi_http_component_runs_on_the_same_runtime_and_server() {
     let runtime = Runtime::builder()
         .wasm(customer_token_host::runtime::hello_wasm_path())
-        .backend(Arc::new(MemoryBackend::new()))
+        .backend(Arc::new(MemoryStore::new()))
         .build()
         .expect("hello-world loads");
     let server = Server::bind("127.0.0.1:0", runtime).await.unwrap();

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use customer_token_host::sign::{self, Credentials, SignatureMethod};
 use customer_token_host::testutil::{RedisServer, TempDir};
-use customer_token_host::{Backend, RedisBackend, client};
+use customer_token_host::{KeyValue, RedisStore, client};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_customer-token-host");
@@ -416,7 +416,7 @@ fn a_redis_restart_fails_requests_with_a_json_500_and_a_log_line_then_they_succe
     assert_eq!(redis_keys(&redis.url(), "customer-email:").len(), 2);
     assert_eq!(redis_keys(&redis.url(), "customer:").len(), 2);
     // The store the host used is the one read here.
-    let backend = RedisBackend::connect(&redis.url()).unwrap();
+    let backend = RedisStore::connect(&redis.url()).unwrap();
     assert!(backend.get("customer-next-id").unwrap().is_some());
 }
 

@@ -76,8 +76,8 @@ impl KeyValue for WitStore {
 
 fn store_error(error: customer_store::Error) -> StoreError {
     match error {
-        customer_store::Error::AccessDenied => StoreError("access denied".into()),
-        customer_store::Error::Other(message) => StoreError(message),
+        customer_store::Error::AccessDenied => StoreError::AccessDenied,
+        customer_store::Error::Other(message) => StoreError::Other(message),
     }
 }
 

@@ -112,7 +112,7 @@ impl Customers<'_> {
             None => None,
             Some(id) => {
                 let id = u32::try_from(id).map_err(|_| {
-                    StoreError(format!("unreadable id under `{}`", emails.pointer_key))
+                    StoreError::Other(format!("unreadable id under `{}`", emails.pointer_key))
                 })?;
                 if !self.link(id, subject)? {
                     return Ok(None);
@@ -210,11 +210,10 @@ impl Candidates for ForSubject<'_, '_> {
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
     use std::sync::{Arc, Barrier};
 
     use super::*;
-    use crate::memory::{FailingStore, MemoryStore, Stall, StallingStore};
+    use crate::memory::{CallPhase, Faulty, MemoryStore};
     use crate::ports::{Clock, KeyValue};
 
     struct Still;
@@ -382,8 +381,8 @@ mod tests {
         );
     }
 
-    fn calls_of_a_first_login() -> usize {
-        let store = FailingStore::new(MemoryStore::default(), None);
+    fn calls_of_a_first_login() -> u64 {
+        let store = Faulty::new(MemoryStore::default());
         login(&store, "a@example.com", "google:1").unwrap();
         store.calls()
     }
@@ -391,7 +390,7 @@ mod tests {
     #[test]
     fn after_a_failure_at_any_call_a_retry_finishes_with_one_customer() {
         for at in 1..=calls_of_a_first_login() {
-            let store = FailingStore::at_calls(MemoryStore::default(), &[at]);
+            let store = Faulty::new(MemoryStore::default()).failing_at(&[at]);
             let _ = login(&store, "a@example.com", "google:1");
             let retried = id_of(login(&store, "a@example.com", "google:1").unwrap());
             assert_eq!(
@@ -410,17 +409,17 @@ mod tests {
 
     #[test]
     fn a_login_stalled_at_any_step_agrees_with_the_one_served_meanwhile() {
-        for stall in [Stall::Before, Stall::After] {
+        for stall in [CallPhase::Before, CallPhase::After] {
             for at in 1.. {
                 let store = MemoryStore::default();
-                let meanwhile = RefCell::new(None);
-                let stalled = StallingStore::new(&store, at, stall, || {
-                    *meanwhile.borrow_mut() =
+                let meanwhile = std::sync::Mutex::new(None);
+                let stalled = Faulty::new(&store).stalling(at, stall, || {
+                    *meanwhile.lock().unwrap() =
                         Some(id_of(login(&store, "b@example.com", "google:1").unwrap()));
                 });
                 let resumed = id_of(login(&stalled, "a@example.com", "google:1").unwrap());
                 drop(stalled);
-                let Some(meanwhile) = meanwhile.into_inner() else {
+                let Some(meanwhile) = meanwhile.into_inner().unwrap() else {
                     break;
                 };
                 assert_eq!(resumed, meanwhile, "{stall:?} at {at}");

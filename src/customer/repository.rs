@@ -83,7 +83,7 @@ impl<'a> Customers<'a> {
         prepared: Option<Record>,
     ) -> Result<Found, StoreError> {
         let id = u32::try_from(value)
-            .map_err(|_| StoreError(format!("unreadable id under `{index_key}`")))?;
+            .map_err(|_| StoreError::Other(format!("unreadable id under `{index_key}`")))?;
         if let Some(record) = prepared.filter(|r| r.customer.id == id) {
             return Ok(Found {
                 record,
@@ -95,7 +95,7 @@ impl<'a> Customers<'a> {
                 record,
                 created: false,
             }),
-            None => Err(StoreError(format!(
+            None => Err(StoreError::Other(format!(
                 "`{index_key}` names customer {id}, whose record is missing"
             ))),
         }
@@ -108,11 +108,12 @@ impl<'a> Customers<'a> {
         value: u64,
         input: &CustomerInput,
     ) -> Result<Record, StoreError> {
-        let id =
-            u32::try_from(value).map_err(|_| StoreError(format!("id {value} is too large")))?;
+        let id = u32::try_from(value)
+            .map_err(|_| StoreError::Other(format!("id {value} is too large")))?;
         let customer = Customer::new(id, input, format_utc(self.clock.now_unix()));
-        let material = KeyMaterial::random()
-            .map_err(|error| StoreError(format!("no randomness for key material: {error}")))?;
+        let material = KeyMaterial::random().map_err(|error| {
+            StoreError::Other(format!("no randomness for key material: {error}"))
+        })?;
         Ok(Record::new(customer, material))
     }
 
@@ -129,7 +130,7 @@ impl<'a> Customers<'a> {
             let id = u32::try_from(next)
                 .ok()
                 .filter(|id| i32::try_from(*id).is_ok())
-                .ok_or_else(|| StoreError("customer ids are exhausted".into()))?;
+                .ok_or_else(|| StoreError::Other("customer ids are exhausted".into()))?;
             let first_claim = self
                 .store
                 .increment(&format!("customer-id-claim:{id}"), 1)?
@@ -205,7 +206,7 @@ pub(super) fn record_key(id: u32) -> String {
 fn parse(id: u32, bytes: &[u8]) -> Result<Record, StoreError> {
     Record::decode(bytes)
         .filter(|record| record.customer.id == id)
-        .ok_or_else(|| StoreError(format!("unreadable record `customer:{id}`")))
+        .ok_or_else(|| StoreError::Other(format!("unreadable record `customer:{id}`")))
 }
 
 /// The lookup key: trimmed, lower-cased, hashed.
@@ -248,7 +249,7 @@ mod tests {
     use super::*;
     use crate::agreement::{WAIT_BEFORE_COMPETING_MS, WAIT_BUDGET_MS};
     use crate::customer::ConfirmationStatus;
-    use crate::memory::{FailingStore, MemoryStore, Stall, StallingStore};
+    use crate::memory::{CallPhase, Faulty, MemoryStore};
     use crate::ports::ExpiringCount;
 
     struct TestClock {
@@ -330,8 +331,8 @@ mod tests {
             .collect()
     }
 
-    fn calls_of_a_healthy_creation() -> usize {
-        let store = FailingStore::new(MemoryStore::default(), None);
+    fn calls_of_a_healthy_creation() -> u64 {
+        let store = Faulty::new(MemoryStore::default());
         Customers::new(&store, &TestClock::at(0))
             .find_or_create(&input("a@example.com", "A"))
             .unwrap();
@@ -364,13 +365,13 @@ mod tests {
         // the two first callers (counted in a run with the first fault alone); two more follow.
         for first in 1..=calls_of_a_healthy_creation() {
             let calls_of_two_callers = {
-                let store = FailingStore::at_calls(MemoryStore::default(), &[first]);
+                let store = Faulty::new(MemoryStore::default()).failing_at(&[first]);
                 let _ = create(&store, "N0");
                 let _ = create(&store, "N1");
                 store.calls()
             };
             for second in first + 1..=calls_of_two_callers {
-                let store = FailingStore::at_calls(MemoryStore::default(), &[first, second]);
+                let store = Faulty::new(MemoryStore::default()).failing_at(&[first, second]);
                 let mut ids = Vec::new();
                 for caller in 0..4 {
                     let clock = TestClock::at(0);
@@ -407,7 +408,7 @@ mod tests {
     #[test]
     fn after_a_failure_at_any_call_only_the_agreed_customer_has_a_record() {
         for at in 1..=calls_of_a_healthy_creation() {
-            let store = FailingStore::at_calls(MemoryStore::default(), &[at]);
+            let store = Faulty::new(MemoryStore::default()).failing_at(&[at]);
             let _ = create(&store, "Failed");
             let found = create(&store, "Retried").unwrap();
             assert_eq!(
@@ -430,16 +431,16 @@ mod tests {
 
     #[test]
     fn a_caller_stalled_at_any_step_agrees_with_everyone_who_ran_meanwhile() {
-        for stall in [Stall::Before, Stall::After] {
+        for stall in [CallPhase::Before, CallPhase::After] {
             for at in 1.. {
                 let store = MemoryStore::default();
-                let meanwhile = std::cell::RefCell::new(None);
-                let stalled = StallingStore::new(&store, at, stall, || {
-                    *meanwhile.borrow_mut() = Some(create(&store, "Meanwhile").unwrap());
+                let meanwhile = std::sync::Mutex::new(None);
+                let stalled = Faulty::new(&store).stalling(at, stall, || {
+                    *meanwhile.lock().unwrap() = Some(create(&store, "Meanwhile").unwrap());
                 });
                 let resumed = create(&stalled, "Stalled").unwrap();
                 drop(stalled);
-                let Some(meanwhile) = meanwhile.into_inner() else {
+                let Some(meanwhile) = meanwhile.into_inner().unwrap() else {
                     break; // `at` is past the stalled caller's last call
                 };
                 let later = create(&store, "Later").unwrap();
@@ -470,23 +471,26 @@ mod tests {
 
     #[test]
     fn callers_stalled_inside_each_others_stalls_agree() {
-        let stalls = [Stall::Before, Stall::After];
+        let stalls = [CallPhase::Before, CallPhase::After];
         for outer in stalls {
             for inner in stalls {
                 for outer_at in 1..=12 {
                     for inner_at in 1..=12 {
                         let store = MemoryStore::default();
-                        let results = std::cell::RefCell::new(Vec::new());
-                        let outer_store = StallingStore::new(&store, outer_at, outer, || {
-                            let inner_store = StallingStore::new(&store, inner_at, inner, || {
-                                results.borrow_mut().push(create(&store, "Inner").unwrap());
+                        let results = std::sync::Mutex::new(Vec::new());
+                        let outer_store = Faulty::new(&store).stalling(outer_at, outer, || {
+                            let inner_store = Faulty::new(&store).stalling(inner_at, inner, || {
+                                results
+                                    .lock()
+                                    .unwrap()
+                                    .push(create(&store, "Inner").unwrap());
                             });
                             let found = create(&inner_store, "Middle").unwrap();
-                            results.borrow_mut().push(found);
+                            results.lock().unwrap().push(found);
                         });
                         let found = create(&outer_store, "Outer").unwrap();
                         drop(outer_store);
-                        let mut results = results.into_inner();
+                        let mut results = results.into_inner().unwrap();
                         results.push(found);
                         let case = format!("{outer:?} at {outer_at}, {inner:?} at {inner_at}");
                         assert!(
@@ -540,7 +544,7 @@ mod tests {
 
     #[test]
     fn a_counter_far_behind_catches_up_in_few_calls() {
-        let counted = FailingStore::new(MemoryStore::default(), None);
+        let counted = Faulty::new(MemoryStore::default());
         let clock = TestClock::at(0);
         for id in 1..=1_000u32 {
             let customer =
@@ -633,7 +637,7 @@ mod tests {
         let refused = Customers::new(&Outbidding(&store), &clock)
             .find_or_create(&input("a@example.com", "A"))
             .unwrap_err();
-        assert!(refused.0.contains("retry"), "{refused}");
+        assert!(refused.to_string().contains("retry"), "{refused}");
         assert!(
             clock.paused_ms.get() <= WAIT_BUDGET_MS,
             "{}",
@@ -653,7 +657,7 @@ mod tests {
         // The first caller allocated id 1, wrote its record and had it chosen, then failed to
         // write the email pointer (its last call).
         let dying =
-            FailingStore::at_calls(MemoryStore::default(), &[calls_of_a_healthy_creation()]);
+            Faulty::new(MemoryStore::default()).failing_at(&[calls_of_a_healthy_creation()]);
         assert!(create(&dying, "First").is_err());
         let store = dying.inner();
         let clock = TestClock::at(0);

@@ -387,7 +387,7 @@ pub(crate) mod tests {
             self.calls.set(self.calls.get() + 1);
             match &*self.fail_prefix.borrow() {
                 Some(prefix) if key.starts_with(prefix.as_str()) => {
-                    Err(StoreError(format!("injected failure on {key}")))
+                    Err(StoreError::Other(format!("injected failure on {key}")))
                 }
                 _ => Ok(()),
             }

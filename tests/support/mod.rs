@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use bytes::Bytes;
 use customer_token::oauth::{Credentials, SignatureMethod, authorization_header};
 use customer_token_host::{
-    Backend, Call, CallPhase, FaultyBackend, Flavor, MemoryBackend, Runtime, SecretMap, TestClock,
+    Call, CallPhase, Faulty, FaultyStore, Flavor, KeyValue, MemoryStore, Runtime, SecretMap, Store,
+    TestClock,
 };
 use serde_json::{Value, json};
 
@@ -81,8 +82,8 @@ pub struct Reply {
 pub struct Fixture {
     pub runtime: Runtime,
     pub clock: TestClock,
-    pub faults: Arc<FaultyBackend>,
-    pub memory: Arc<MemoryBackend>,
+    pub faults: Arc<FaultyStore>,
+    pub memory: Arc<MemoryStore>,
     nonce: AtomicU64,
 }
 
@@ -98,13 +99,9 @@ impl Fixture {
     }
 
     pub fn with_secrets(host: Flavor, secrets: SecretMap) -> Fixture {
-        Fixture::build(
-            host,
-            secrets,
-            Arc::new(MemoryBackend::new()),
-            TestClock::at(START),
-            0,
-        )
+        let clock = TestClock::at(START);
+        let memory = Arc::new(host.memory_store(clock.as_now()));
+        Fixture::build(host, secrets, memory, clock, 0)
     }
 
     /// The same store and clock under other configuration: the deployment restarted with other
@@ -123,13 +120,11 @@ impl Fixture {
     fn build(
         host: Flavor,
         secrets: SecretMap,
-        memory: Arc<MemoryBackend>,
+        memory: Arc<MemoryStore>,
         clock: TestClock,
         first_nonce: u64,
     ) -> Fixture {
-        let faults = Arc::new(FaultyBackend::passthrough(
-            memory.clone() as Arc<dyn Backend>
-        ));
+        let faults = Arc::new(Faulty::new(memory.clone() as Store));
         let runtime = Runtime::builder()
             .flavor(host)
             .backend(faults.clone())
@@ -312,7 +307,7 @@ pub fn customer_token_key(id: u32, material: &str, generation: u64) -> [u8; 32] 
 }
 
 /// The `token_key` of customer `id`'s record in `memory`.
-pub fn stored_token_key(memory: &MemoryBackend, id: u32) -> String {
+pub fn stored_token_key(memory: &MemoryStore, id: u32) -> String {
     let record = memory
         .get(&format!("customer:{id}"))
         .unwrap()
@@ -340,7 +335,7 @@ pub struct Stall {
 }
 
 impl Stall {
-    pub fn at(faults: &FaultyBackend, at: u64, phase: CallPhase) -> Stall {
+    pub fn at(faults: &FaultyStore, at: u64, phase: CallPhase) -> Stall {
         let (reached_tx, reached) = std::sync::mpsc::channel();
         let (resume, resume_rx) = std::sync::mpsc::channel::<()>();
         let resume_rx = std::sync::Mutex::new(resume_rx);

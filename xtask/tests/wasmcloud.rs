@@ -580,8 +580,8 @@ fn the_product_on_wasmcloud_with_redis() {
     };
     suite(tools, "redis", Store::Redis(redis.url()), true);
     // The layout (README, wasmCloud): `<bucket>:<key>`, the key with `:` written `.`.
-    use customer_token_host::{Backend, RedisBackend};
-    let backend = RedisBackend::connect(&redis.url()).unwrap();
+    use customer_token_host::{KeyValue, RedisStore};
+    let backend = RedisStore::connect(&redis.url()).unwrap();
     assert_is_the_seed_record(&backend.get("customer-token:customer.1").unwrap().unwrap());
     assert_eq!(backend.get("customer:1").unwrap(), None);
 }

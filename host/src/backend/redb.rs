@@ -1,9 +1,6 @@
 //! A persistent backend: one redb database file, one table.
 
-use super::{
-    Backend, BackendError, ExpiringCount, Expiry, UpdateFn, add_counter, create_data_dir,
-    parse_counter,
-};
+use super::{CounterFormat, ExpiringCount, KeyValue, StoreError, create_data_dir};
 use ::redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use std::path::{Path, PathBuf};
 
@@ -15,29 +12,29 @@ pub const DATABASE_FILE: &str = "customer-store.redb";
 
 /// Key-value storage in `<dir>/customer-store.redb`. Every write is its own durable transaction;
 /// redb serializes write transactions, which makes `increment` atomic.
-pub struct RedbBackend {
+pub struct RedbStore {
     db: Database,
     path: PathBuf,
 }
 
-impl std::fmt::Debug for RedbBackend {
+impl std::fmt::Debug for RedbStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedbBackend")
+        f.debug_struct("RedbStore")
             .field("path", &self.path)
             .finish_non_exhaustive()
     }
 }
 
-impl RedbBackend {
+impl RedbStore {
     /// Opens (creating if needed) the database in `dir`, creating the directory too.
-    pub fn open(dir: impl AsRef<Path>) -> Result<Self, BackendError> {
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self, StoreError> {
         let dir = dir.as_ref();
         create_data_dir(dir)?;
         let path = dir.join(DATABASE_FILE);
         let db = Database::create(&path).map_err(|e| {
-            BackendError::Other(format!("cannot open database {}: {e}", path.display()))
+            StoreError::Other(format!("cannot open database {}: {e}", path.display()))
         })?;
-        let backend = RedbBackend { db, path };
+        let backend = RedbStore { db, path };
         // Create the table up front so reads never meet a missing table.
         backend.write(|_| Ok(()))?;
         Ok(backend)
@@ -51,54 +48,57 @@ impl RedbBackend {
     /// Runs `f` inside one write transaction and commits it.
     fn write<R>(
         &self,
-        f: impl FnOnce(&mut ::redb::Table<'_, &'static str, &'static [u8]>) -> Result<R, BackendError>,
-    ) -> Result<R, BackendError> {
-        let txn = self.db.begin_write().map_err(BackendError::other)?;
+        f: impl FnOnce(&mut ::redb::Table<'_, &'static str, &'static [u8]>) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let txn = self.db.begin_write().map_err(StoreError::other)?;
         let result = {
-            let mut table = txn.open_table(TABLE).map_err(BackendError::other)?;
+            let mut table = txn.open_table(TABLE).map_err(StoreError::other)?;
             f(&mut table)?
         };
-        txn.commit().map_err(BackendError::other)?;
+        txn.commit().map_err(StoreError::other)?;
         Ok(result)
     }
 }
 
-impl Backend for RedbBackend {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
-        let txn = self.db.begin_read().map_err(BackendError::other)?;
-        let table = txn.open_table(TABLE).map_err(BackendError::other)?;
-        let value = table.get(key).map_err(BackendError::other)?;
+impl KeyValue for RedbStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::other)?;
+        let table = txn.open_table(TABLE).map_err(StoreError::other)?;
+        let value = table.get(key).map_err(StoreError::other)?;
         Ok(value.map(|guard| guard.value().to_vec()))
     }
 
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), BackendError> {
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
         self.write(|table| {
-            table.insert(key, value).map_err(BackendError::other)?;
+            table.insert(key, value).map_err(StoreError::other)?;
             Ok(())
         })
     }
 
-    fn delete(&self, key: &str) -> Result<(), BackendError> {
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.write(|table| {
-            table.remove(key).map_err(BackendError::other)?;
+            table.remove(key).map_err(StoreError::other)?;
             Ok(())
         })
     }
 
-    fn increment(&self, key: &str, delta: u64) -> Result<u64, BackendError> {
+    fn increment(&self, key: &str, delta: u64) -> Result<u64, StoreError> {
         if delta == 0 {
             // Adding nothing is how the component reads a counter: a read transaction does.
-            return parse_counter(key, self.get(key)?.as_deref());
+            return CounterFormat::Decimal.decode(key, self.get(key)?.as_deref());
         }
         self.write(|table| {
-            let current = {
-                let existing = table.get(key).map_err(BackendError::other)?;
-                parse_counter(key, existing.as_ref().map(|guard| guard.value()))?
+            let (next, stored) = {
+                let existing = table.get(key).map_err(StoreError::other)?;
+                CounterFormat::Decimal.incremented(
+                    key,
+                    existing.as_ref().map(|guard| guard.value()),
+                    delta,
+                )?
             };
-            let next = add_counter(key, current, delta)?;
             table
-                .insert(key, next.to_string().as_bytes())
-                .map_err(BackendError::other)?;
+                .insert(key, stored.as_slice())
+                .map_err(StoreError::other)?;
             Ok(next)
         })
     }
@@ -107,60 +107,40 @@ impl Backend for RedbBackend {
         &self,
         key: &str,
         delta: u64,
-        _expiry: Expiry,
-    ) -> Result<ExpiringCount, BackendError> {
+        _ttl_seconds: u64,
+    ) -> Result<ExpiringCount, StoreError> {
         // The store of earlier versions stays as it was: the component sweeps what it keeps.
-        Ok(ExpiringCount {
-            value: self.increment(key, delta)?,
-            expires: false,
-        })
-    }
-
-    fn update(&self, key: &str, f: &mut UpdateFn<'_>) -> Result<(), BackendError> {
-        // An error from `f` returns before the commit, which aborts the transaction.
-        self.write(|table| {
-            let current = table
-                .get(key)
-                .map_err(BackendError::other)?
-                .map(|guard| guard.value().to_vec());
-            if let Some(value) = f(current.as_deref())? {
-                table
-                    .insert(key, value.as_slice())
-                    .map_err(BackendError::other)?;
-            }
-            Ok(())
-        })
+        self.increment(key, delta).map(ExpiringCount::kept)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::tests::{
-        concurrent_increments, concurrent_updates, exercise, persists_across_reopening,
-    };
     use crate::testutil::TempDir;
+    use customer_token_store::conformance;
     use std::sync::Arc;
 
     #[test]
-    fn behaves_as_a_backend() {
+    fn conforms() {
         let dir = TempDir::new("redb-behaves");
-        let backend = RedbBackend::open(dir.path()).unwrap();
-        exercise(&backend);
+        let backend = RedbStore::open(dir.path()).unwrap();
+        conformance::basics(&backend, CounterFormat::Decimal, u64::MAX);
+        conformance::keeps_keys_without_expiry(&backend);
         assert_eq!(backend.path(), dir.path().join(DATABASE_FILE));
     }
 
     #[test]
     fn data_survives_reopening() {
         let dir = TempDir::new("redb-reopen");
-        persists_across_reopening(&|| Box::new(RedbBackend::open(dir.path()).unwrap()));
+        conformance::persists_across_reopening(&|| Box::new(RedbStore::open(dir.path()).unwrap()));
     }
 
     #[test]
     fn creates_missing_directories() {
         let dir = TempDir::new("redb-nested");
         let nested = dir.path().join("a").join("b");
-        let backend = RedbBackend::open(&nested).unwrap();
+        let backend = RedbStore::open(&nested).unwrap();
         backend.set("k", b"v").unwrap();
         assert!(nested.join(DATABASE_FILE).is_file());
     }
@@ -168,13 +148,7 @@ mod tests {
     #[test]
     fn concurrent_increments_are_distinct() {
         let dir = TempDir::new("redb-concurrent");
-        concurrent_increments(Arc::new(RedbBackend::open(dir.path()).unwrap()));
-    }
-
-    #[test]
-    fn concurrent_updates_are_atomic() {
-        let dir = TempDir::new("redb-concurrent-updates");
-        concurrent_updates(Arc::new(RedbBackend::open(dir.path()).unwrap()));
+        conformance::concurrent_increments(Arc::new(RedbStore::open(dir.path()).unwrap()));
     }
 
     #[test]
@@ -182,9 +156,6 @@ mod tests {
         let dir = TempDir::new("redb-file");
         let file = dir.path().join("plain-file");
         std::fs::write(&file, b"x").unwrap();
-        assert!(matches!(
-            RedbBackend::open(&file),
-            Err(BackendError::Other(_))
-        ));
+        assert!(matches!(RedbStore::open(&file), Err(StoreError::Other(_))));
     }
 }

@@ -15,7 +15,7 @@
 //! next call connects again. Every connection has read and write timeouts so that a hung server
 //! fails a call instead of holding a request past the host's execution limit.
 
-use super::{Backend, BackendError, CounterFormat, ExpiringCount, Expiry, UpdateFn};
+use super::{CounterFormat, ExpiringCount, KeyValue, StoreError};
 use ::redis::{Client, Commands, Connection, RedisError, RedisResult};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -26,39 +26,39 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(1);
 const MAX_IDLE: usize = 32;
 
 /// Key-value storage on a Redis server (`redis://HOST:PORT[/DB]`).
-pub struct RedisBackend {
+pub struct RedisStore {
     client: Client,
     url: String,
     idle: Mutex<Vec<Connection>>,
 }
 
-impl std::fmt::Debug for RedisBackend {
+impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisBackend")
+        f.debug_struct("RedisStore")
             .field("url", &self.url)
             .finish_non_exhaustive()
     }
 }
 
-impl RedisBackend {
+impl RedisStore {
     /// Connects to `url` and checks the server answers, so that a host never starts on a store
     /// it cannot reach.
-    pub fn connect(url: &str) -> Result<Self, BackendError> {
+    pub fn connect(url: &str) -> Result<Self, StoreError> {
         if !url.starts_with("redis://") {
-            return Err(BackendError::Other(format!(
+            return Err(StoreError::Other(format!(
                 "{url:?} is not a Redis URL: expected redis://HOST:PORT[/DB]"
             )));
         }
         let client = Client::open(url)
-            .map_err(|e| BackendError::Other(format!("invalid Redis URL {url:?}: {e}")))?;
-        let backend = RedisBackend {
+            .map_err(|e| StoreError::Other(format!("invalid Redis URL {url:?}: {e}")))?;
+        let backend = RedisStore {
             client,
             url: url.to_string(),
             idle: Mutex::new(Vec::new()),
         };
         backend
             .call(|connection| ::redis::cmd("PING").query::<String>(connection))
-            .map_err(|e| BackendError::Other(format!("cannot reach Redis at {url}: {e}")))?;
+            .map_err(|e| StoreError::Other(format!("cannot reach Redis at {url}: {e}")))?;
         Ok(backend)
     }
 
@@ -75,10 +75,7 @@ impl RedisBackend {
     }
 
     /// Runs `f` on a pooled connection; a connection that failed is dropped, not pooled again.
-    fn call<T>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> RedisResult<T>,
-    ) -> Result<T, BackendError> {
+    fn call<T>(&self, f: impl FnOnce(&mut Connection) -> RedisResult<T>) -> Result<T, StoreError> {
         let pooled = self
             .idle
             .lock()
@@ -116,8 +113,8 @@ impl RedisBackend {
         }
     }
 
-    fn failure(&self, error: &RedisError) -> BackendError {
-        BackendError::Other(format!("Redis at {}: {error}", self.url))
+    fn failure(&self, error: &RedisError) -> StoreError {
+        StoreError::Other(format!("Redis at {}: {error}", self.url))
     }
 }
 
@@ -133,18 +130,18 @@ const INCREMENT_EXPIRING: &str = "local value = redis.call('INCRBY', KEYS[1], AR
 /// A century: longer than any key is asked to live, well inside what Redis accepts.
 const MAX_TTL_SECONDS: u64 = 100 * 366 * 24 * 3600;
 
-fn redis_delta(key: &str, delta: u64) -> Result<i64, BackendError> {
+fn redis_delta(key: &str, delta: u64) -> Result<i64, StoreError> {
     i64::try_from(delta).map_err(|_| {
-        BackendError::Other(format!(
+        StoreError::Other(format!(
             "cannot add {delta} to the counter at {key:?}: Redis counters end at {}",
             i64::MAX
         ))
     })
 }
 
-fn counter_value(key: &str, value: i64) -> Result<u64, BackendError> {
+fn counter_value(key: &str, value: i64) -> Result<u64, StoreError> {
     u64::try_from(value)
-        .map_err(|_| BackendError::Other(format!("the counter at {key:?} is negative ({value})")))
+        .map_err(|_| StoreError::Other(format!("the counter at {key:?} is negative ({value})")))
 }
 
 /// Whether the connection must be replaced after `error` (as opposed to a refused command, such
@@ -156,26 +153,26 @@ fn broken(error: &RedisError) -> bool {
         || error.is_unrecoverable_error()
 }
 
-impl Backend for RedisBackend {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
+impl KeyValue for RedisStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.call(|connection| connection.get(key))
     }
 
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), BackendError> {
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
         self.call(|connection| connection.set(key, value))
     }
 
-    fn delete(&self, key: &str) -> Result<(), BackendError> {
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.call(|connection| connection.del(key))
     }
 
-    fn increment(&self, key: &str, delta: u64) -> Result<u64, BackendError> {
+    fn increment(&self, key: &str, delta: u64) -> Result<u64, StoreError> {
         if delta == 0 {
             // Adding nothing is how the component reads a counter (a customer's token generation,
             // on every Bearer request): `GET` reads it, where `INCRBY key 0` would be a write that
             // goes to the append-only file and the replicas, and creates the key.
             let value: Option<Vec<u8>> = self.call(|connection| connection.get(key))?;
-            return super::parse_counter(key, value.as_deref());
+            return CounterFormat::Decimal.decode(key, value.as_deref());
         }
         let delta = redis_delta(key, delta)?;
         let value: i64 = self.call(|connection| connection.incr(key, delta))?;
@@ -186,12 +183,12 @@ impl Backend for RedisBackend {
         &self,
         key: &str,
         delta: u64,
-        expiry: Expiry,
-    ) -> Result<ExpiringCount, BackendError> {
+        ttl_seconds: u64,
+    ) -> Result<ExpiringCount, StoreError> {
         let delta = redis_delta(key, delta)?;
         // At least a second (Redis deletes a key given 0 at once), at most a century (Redis
         // refuses a time past its own range).
-        let ttl = expiry.ttl_seconds.clamp(1, MAX_TTL_SECONDS);
+        let ttl = ttl_seconds.clamp(1, MAX_TTL_SECONDS);
         let value: i64 = self.call(|connection| {
             ::redis::cmd("EVAL")
                 .arg(INCREMENT_EXPIRING)
@@ -206,94 +203,26 @@ impl Backend for RedisBackend {
             expires: true,
         })
     }
-
-    fn update(&self, key: &str, f: &mut UpdateFn<'_>) -> Result<(), BackendError> {
-        // Optimistic: WATCH the key, read it, and write in MULTI/EXEC, which Redis refuses if the
-        // key changed meanwhile; then read again and ask `f` again.
-        let mut refused = None;
-        self.call(|connection| {
-            let result = ::redis::transaction(connection, &[key], |connection, pipe| {
-                let current: Option<Vec<u8>> = connection.get(key)?;
-                match f(current.as_deref()) {
-                    Ok(Some(value)) => pipe.set(key, value).ignore().query(connection),
-                    Ok(None) => Ok(Some(())),
-                    Err(error) => {
-                        refused = Some(error);
-                        Ok(Some(()))
-                    }
-                }
-            });
-            if result.is_err() {
-                // `redis::transaction` returns a command's error without ending its WATCH, which
-                // would otherwise stay on the pooled connection and abort a later transaction.
-                let _: RedisResult<()> = ::redis::cmd("UNWATCH").query(connection);
-            }
-            result
-        })?;
-        refused.map_or(Ok(()), Err)
-    }
-
-    fn native_counters(&self) -> Option<CounterFormat> {
-        Some(CounterFormat::Decimal)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::tests::{
-        concurrent_increments, concurrent_updates, decimal, exercise_with, expires_keys,
-    };
     use crate::testutil::RedisServer;
+    use customer_token_store::conformance;
     use std::sync::Arc;
 
     #[test]
-    fn behaves_as_a_backend() {
+    fn conforms() {
         let Some(server) = RedisServer::start_or_skip("redis-behaves") else {
             return;
         };
-        let backend = RedisBackend::connect(&server.url()).unwrap();
-        exercise_with(&backend, i64::MAX as u64, decimal);
+        let backend = RedisStore::connect(&server.url()).unwrap();
+        // Redis integers end at i64::MAX.
+        conformance::basics(&backend, CounterFormat::Decimal, i64::MAX.unsigned_abs());
         // Counters are Redis integers, readable by any other Redis client as such.
         backend.increment("plain-counter", 7).unwrap();
         assert_eq!(backend.get("plain-counter"), Ok(Some(b"7".to_vec())));
-    }
-
-    #[test]
-    fn a_failed_update_leaves_no_watch_on_its_connection() {
-        let Some(server) = RedisServer::start_or_skip("redis-unwatch") else {
-            return;
-        };
-        let backend = RedisBackend::connect(&server.url()).unwrap();
-        backend
-            .call(|connection| {
-                ::redis::cmd("RPUSH")
-                    .arg("list")
-                    .arg("x")
-                    .query::<i64>(connection)
-            })
-            .unwrap();
-        // GET on a list is refused inside the transaction.
-        assert!(backend.update("list", &mut |_| Ok(None)).is_err());
-        // The list changes (on another connection) while the failed update's connection is idle
-        // in the pool: a WATCH left on it would abort the next transaction run on it.
-        let other = RedisBackend::connect(&server.url()).unwrap();
-        other
-            .call(|connection| {
-                ::redis::cmd("RPUSH")
-                    .arg("list")
-                    .arg("y")
-                    .query::<i64>(connection)
-            })
-            .unwrap();
-        let mut calls = 0;
-        backend
-            .update("u", &mut |_| {
-                calls += 1;
-                Ok(Some(b"v".to_vec()))
-            })
-            .unwrap();
-        assert_eq!(calls, 1, "the update ran again: a WATCH was left behind");
     }
 
     #[test]
@@ -301,22 +230,18 @@ mod tests {
         let Some(server) = RedisServer::start_or_skip("redis-expiry") else {
             return;
         };
-        let backend = RedisBackend::connect(&server.url()).unwrap();
+        let backend = RedisStore::connect(&server.url()).unwrap();
         // Redis keeps the time; the host's clock does not matter (here: far off).
-        expires_keys(&backend, &|| 0, &|seconds| {
+        conformance::expires_keys(&backend, &|seconds| {
             std::thread::sleep(Duration::from_secs(seconds))
         });
         // A plain value is refused and gets no ttl; a later, shorter ttl does not shorten one.
         backend.set("plain", b"abc").unwrap();
-        let at = |ttl_seconds| Expiry {
-            now: 0,
-            ttl_seconds,
-        };
-        assert!(backend.increment_expiring("plain", 1, at(1)).is_err());
-        backend.increment_expiring("long", 1, at(600)).unwrap();
-        backend.increment_expiring("long", 1, at(1)).unwrap();
-        backend.increment_expiring("zero", 1, at(0)).unwrap();
-        backend.increment_expiring("huge", 1, at(u64::MAX)).unwrap();
+        assert!(backend.increment_expiring("plain", 1, 1).is_err());
+        backend.increment_expiring("long", 1, 600).unwrap();
+        backend.increment_expiring("long", 1, 1).unwrap();
+        backend.increment_expiring("zero", 1, 0).unwrap();
+        backend.increment_expiring("huge", 1, u64::MAX).unwrap();
         let ttl = |key: &str| -> i64 {
             backend
                 .call(|connection| ::redis::cmd("TTL").arg(key).query(connection))
@@ -333,28 +258,20 @@ mod tests {
         let Some(server) = RedisServer::start_or_skip("redis-increments") else {
             return;
         };
-        concurrent_increments(Arc::new(RedisBackend::connect(&server.url()).unwrap()));
-    }
-
-    #[test]
-    fn concurrent_updates_are_atomic() {
-        let Some(server) = RedisServer::start_or_skip("redis-updates") else {
-            return;
-        };
-        concurrent_updates(Arc::new(RedisBackend::connect(&server.url()).unwrap()));
+        conformance::concurrent_increments(Arc::new(RedisStore::connect(&server.url()).unwrap()));
     }
 
     #[test]
     fn an_unreachable_server_or_a_wrong_url_is_refused_with_a_clear_message() {
         let port = crate::testutil::free_port();
-        let message = RedisBackend::connect(&format!("redis://127.0.0.1:{port}"))
+        let message = RedisStore::connect(&format!("redis://127.0.0.1:{port}"))
             .unwrap_err()
             .to_string();
         assert!(
             message.contains(&format!("cannot reach Redis at redis://127.0.0.1:{port}")),
             "{message}"
         );
-        let message = RedisBackend::connect("http://127.0.0.1:6379")
+        let message = RedisStore::connect("http://127.0.0.1:6379")
             .unwrap_err()
             .to_string();
         assert!(
@@ -368,14 +285,14 @@ mod tests {
         let Some(mut server) = RedisServer::start_or_skip("redis-restart") else {
             return;
         };
-        let backend = RedisBackend::connect(&server.url()).unwrap();
+        let backend = RedisStore::connect(&server.url()).unwrap();
         backend.set("kept", b"before").unwrap();
         assert_eq!(backend.increment("n", 1), Ok(1));
         server.stop();
-        assert!(matches!(backend.get("kept"), Err(BackendError::Other(_))));
+        assert!(matches!(backend.get("kept"), Err(StoreError::Other(_))));
         assert!(matches!(
             backend.increment("n", 1),
-            Err(BackendError::Other(_))
+            Err(StoreError::Other(_))
         ));
         server.start();
         assert_eq!(backend.get("kept"), Ok(Some(b"before".to_vec())));

@@ -6,7 +6,7 @@
 use super::bindings::consumer::ConsumerHostPre;
 use super::engine::{LoadTimings, Loaded};
 use super::{Calls, Flavor, RuntimeBuilder};
-use crate::backend::Backend;
+use crate::backend::Store;
 use crate::clock::TestClock;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
@@ -34,11 +34,11 @@ pub fn default_consumer_wasm_path() -> PathBuf {
 ///
 /// ```no_run
 /// # async fn demo() -> anyhow::Result<()> {
-/// use customer_token_host::{ConsumerRuntime, MemoryBackend, SecretMap};
+/// use customer_token_host::{ConsumerRuntime, MemoryStore, SecretMap};
 /// use std::sync::Arc;
 ///
 /// let consumer = ConsumerRuntime::builder()
-///     .backend(Arc::new(MemoryBackend::new()))
+///     .backend(Arc::new(MemoryStore::new()))
 ///     .secrets(SecretMap::new().with("customer_token_secret", "..."))
 ///     .build_consumer()?;
 /// let signed_in = consumer.sign_in("ada@example.com", "Ada", "Lovelace").await?;
@@ -116,7 +116,7 @@ impl ConsumerRuntime {
     }
 
     /// The key-value store the product uses.
-    pub fn backend(&self) -> &Arc<dyn Backend> {
+    pub fn backend(&self) -> &Store {
         &self.inner.calls.backend
     }
 

@@ -1,5 +1,6 @@
 //! Which host the runtime imitates.
 
+use crate::backend::{CounterFormat, MemoryStore, Now};
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -41,6 +42,23 @@ impl Flavor {
             Flavor::Spin => "spin",
             Flavor::Wasi => "wasi",
         }
+    }
+
+    /// How the flavor's host keeps counters, and so the default in-memory store under it:
+    /// Spin's SQLite store 8 bytes little-endian, the others decimal text.
+    pub fn counters(self) -> CounterFormat {
+        match self {
+            Flavor::Spin => CounterFormat::LittleEndian64,
+            Flavor::Bare | Flavor::Wasi => CounterFormat::Decimal,
+        }
+    }
+
+    /// An empty in-memory store as the flavor's host keeps one: its [counters](Self::counters),
+    /// keys given a ttl expiring by `now`.
+    pub fn memory_store(self, now: Now) -> MemoryStore {
+        MemoryStore::new()
+            .with_counters(self.counters())
+            .expiring(now)
     }
 
     /// The flavor named by the `CUSTOMER_TOKEN_FLAVOR` environment variable (`bare`, `spin` or

@@ -22,7 +22,7 @@ use self::bindings::exchange::{
 };
 use self::engine::Loaded;
 use self::state::State;
-use crate::backend::{Backend, MemoryBackend};
+use crate::backend::{self, real_now};
 use crate::clock::TestClock;
 use crate::logs::LogBuffer;
 use crate::secrets::SecretMap;
@@ -68,7 +68,7 @@ pub fn default_wasm_path() -> PathBuf {
 pub struct RuntimeBuilder {
     wasm: Option<PathBuf>,
     flavor: Option<Flavor>,
-    backend: Option<Arc<dyn Backend>>,
+    backend: Option<backend::Store>,
     secrets: SecretMap,
     clock: Option<TestClock>,
     capture_logs: bool,
@@ -92,11 +92,11 @@ impl RuntimeBuilder {
         self
     }
 
-    /// The key-value store behind `customer-store` (default: a fresh [`MemoryBackend`]). Each
-    /// flavor keeps counters in its host's encoding ([`Flavor::Spin`]: 8 bytes little-endian;
-    /// [`Flavor::Bare`] and [`Flavor::Wasi`]: decimal text), so a store written under Spin does
-    /// not suit the others, nor the reverse (Spin traps on a decimal counter, as Spin panics).
-    pub fn backend(mut self, backend: Arc<dyn Backend>) -> Self {
+    /// The key-value store behind `customer-store` (default: a fresh [`MemoryStore`] with the
+    /// flavor's [counters](Flavor::counters), expiring keys by the runtime's clock). Counters
+    /// are kept as the store keeps them, under every flavor, as on the real hosts: a Spin on
+    /// SQLite keeps 8 bytes little-endian, a Spin on Redis decimal text.
+    pub fn backend(mut self, backend: backend::Store) -> Self {
         self.backend = Some(backend);
         self
     }
@@ -139,7 +139,7 @@ impl RuntimeBuilder {
     pub fn build(self) -> Result<Runtime> {
         let (wasm, flavor) = self.product()?;
         let loaded = engine::load(&wasm, flavor)?;
-        let calls = self.into_calls(loaded.engine.clone());
+        let calls = self.into_calls(loaded.engine.clone(), flavor);
         Ok(Runtime {
             inner: Arc::new(Inner { loaded, calls }),
         })
@@ -157,7 +157,7 @@ impl RuntimeBuilder {
             .clone()
             .unwrap_or_else(default_consumer_wasm_path);
         let loaded = engine::load_consumer(&consumer, &wasm, flavor)?;
-        let calls = self.into_calls(loaded.engine.clone());
+        let calls = self.into_calls(loaded.engine.clone(), flavor);
         Ok(ConsumerRuntime::new(loaded, calls))
     }
 
@@ -171,14 +171,15 @@ impl RuntimeBuilder {
         Ok((wasm, flavor))
     }
 
-    fn into_calls(self, engine: Engine) -> Calls {
+    fn into_calls(self, engine: Engine, flavor: Flavor) -> Calls {
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let ticks = timeout.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1);
         Calls {
             engine,
-            backend: self
-                .backend
-                .unwrap_or_else(|| Arc::new(MemoryBackend::new())),
+            backend: self.backend.unwrap_or_else(|| {
+                let now = self.clock.as_ref().map_or_else(real_now, TestClock::as_now);
+                Arc::new(flavor.memory_store(now))
+            }),
             secrets: Arc::new(self.secrets),
             clock: self.clock,
             logs: self.capture_logs.then(LogBuffer::new),
@@ -204,7 +205,7 @@ struct Inner {
 /// [`Runtime`] and a [`ConsumerRuntime`].
 struct Calls {
     engine: Engine,
-    backend: Arc<dyn Backend>,
+    backend: backend::Store,
     secrets: Arc<SecretMap>,
     clock: Option<TestClock>,
     logs: Option<LogBuffer>,
@@ -250,7 +251,7 @@ impl Runtime {
     }
 
     /// The key-value store the component uses.
-    pub fn backend(&self) -> &Arc<dyn Backend> {
+    pub fn backend(&self) -> &backend::Store {
         &self.inner.calls.backend
     }
 
@@ -446,7 +447,6 @@ impl Calls {
             backend: self.backend.clone(),
             secrets: self.secrets.clone(),
             limits,
-            clock: self.clock.clone(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);

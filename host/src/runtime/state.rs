@@ -1,8 +1,7 @@
 //! The per-request store data, and the host side of the component's own imports.
 
 use super::bindings::{customer_store, secrets};
-use crate::backend::{Backend, BackendError, Expiry};
-use crate::clock::{TestClock, real_unix_seconds};
+use crate::backend::{Store, StoreError};
 use crate::secrets::SecretMap;
 use std::sync::Arc;
 use wasmtime::StoreLimits;
@@ -15,12 +14,9 @@ pub(crate) struct State {
     pub(crate) table: ResourceTable,
     pub(crate) wasi: WasiCtx,
     pub(crate) http: WasiHttpCtx,
-    pub(crate) backend: Arc<dyn Backend>,
+    pub(crate) backend: Store,
     pub(crate) secrets: Arc<SecretMap>,
     pub(crate) limits: StoreLimits,
-    /// The wall clock the component sees, which the store's expiry goes by too (`None`: real
-    /// time).
-    pub(crate) clock: Option<TestClock>,
 }
 
 impl WasiView for State {
@@ -42,10 +38,12 @@ impl WasiHttpView for State {
     }
 }
 
-fn store_error(error: BackendError) -> customer_store::Error {
+fn store_error(error: StoreError) -> customer_store::Error {
     match error {
-        BackendError::AccessDenied => customer_store::Error::AccessDenied,
-        BackendError::Other(message) => customer_store::Error::Other(message),
+        StoreError::AccessDenied => customer_store::Error::AccessDenied,
+        StoreError::NotACounter(message) | StoreError::Other(message) => {
+            customer_store::Error::Other(message)
+        }
     }
 }
 
@@ -72,16 +70,8 @@ impl customer_store::Host for State {
         delta: u64,
         ttl_seconds: u64,
     ) -> Result<customer_store::ExpiringCount, customer_store::Error> {
-        let now = self
-            .clock
-            .as_ref()
-            .map_or_else(real_unix_seconds, TestClock::unix_seconds);
-        let expiry = Expiry {
-            now: i64::try_from(now).unwrap_or(i64::MAX),
-            ttl_seconds,
-        };
         self.backend
-            .increment_expiring(&key, delta, expiry)
+            .increment_expiring(&key, delta, ttl_seconds)
             .map(|counted| customer_store::ExpiringCount {
                 value: counted.value,
                 expires: counted.expires,
