@@ -1,6 +1,6 @@
 //! Records what the report's header prints (rustc version, optimisation level, profile) and
-//! where the workspace is. The hello-world baseline is built by `customer-token-host`'s build
-//! script with the product (`customer_token_host::runtime::hello_wasm_path`).
+//! where the workspace is. The hello-world baseline is built by the components crate's build
+//! script with the product (`customer_token_testkit::components::hello`).
 
 use std::env;
 use std::path::{Path, PathBuf};

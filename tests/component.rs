@@ -7,7 +7,7 @@
 mod support;
 
 use customer_token::oauth::SignatureMethod;
-use customer_token_host::Flavor;
+use customer_token_runtime::Flavor;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use support::*;
@@ -667,22 +667,12 @@ async fn introspection_describes_the_schema(host: Flavor) {
 }
 
 async fn the_typed_export_exchanges_and_verifies_without_http(host: Flavor) {
-    use customer_token_host::exchange::{CustomerInput, Error};
+    use customer_token_runtime::exchange::{CustomerInput, Error};
     let fixture = Fixture::on(host);
     let input = CustomerInput {
-        prefix: None,
-        firstname: "Roni".into(),
-        middlename: None,
-        lastname: "Cost".into(),
-        suffix: None,
-        email: "roni_cost@example.com".into(),
-        date_of_birth: None,
-        taxvat: None,
         gender: Some(2),
         is_subscribed: Some(true),
-        custom_attributes: Vec::new(),
-        allow_remote_shopping_assistance: None,
-        subject: None,
+        ..customer_input("roni_cost@example.com")
     };
     let output = fixture
         .runtime
@@ -721,7 +711,7 @@ async fn store_calls_of(
     fixture: &Fixture,
     request: impl std::future::Future<Output = Reply>,
 ) -> Vec<(String, String)> {
-    use customer_token_host::{Call, CallPhase};
+    use customer_token_runtime::{Call, CallPhase};
     let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = seen.clone();
     fixture

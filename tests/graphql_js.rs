@@ -53,7 +53,7 @@ fn node(dir: &Path, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn graphql_js_builds_our_schema_and_accepts_the_storefront_documents() {
-    let Some(dir) = customer_token_host::testutil::tool_or_skip(
+    let Some(dir) = customer_token_testkit::tool_or_skip(
         graphql_js().map_err(|reason| format!("graphql-js is not available here: {reason}")),
     ) else {
         return;

@@ -6,10 +6,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use customer_token::oauth::SignatureMethod;
-use customer_token_host::testutil::TempDir;
-use customer_token_host::{
+use customer_token_runtime::{
     Call, CallPhase, Faulty, Flavor, KeyValue, RedbStore, Runtime, SqliteStore, Store,
 };
+use customer_token_testkit::TempDir;
 use serde_json::{Value, json};
 use support::*;
 
@@ -392,7 +392,7 @@ async fn a_crash_between_any_two_store_calls_of_the_persistent_store_is_repaired
     ];
     for (k, open) in (1..=calls).flat_map(|k| stores.iter().map(move |open| (k, open))) {
         let data = TempDir::new("crash");
-        let clock = customer_token_host::TestClock::at(START);
+        let clock = customer_token_testkit::TestClock::at(START);
         let start = |fail_from: Option<u64>| {
             let persistent = open(data.path());
             let backend = match fail_from {
@@ -401,6 +401,7 @@ async fn a_crash_between_any_two_store_calls_of_the_persistent_store_is_repaired
                 None => Arc::new(Faulty::new(persistent)),
             };
             Runtime::builder()
+                .component(customer_token_testkit::components::product(Flavor::Bare))
                 .backend(backend)
                 .secrets(secrets())
                 .clock(clock.clone())

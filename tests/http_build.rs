@@ -7,11 +7,12 @@ mod support;
 use std::path::PathBuf;
 use std::process::Command;
 
-use customer_token_host::{Flavor, Runtime, exchange};
+use customer_token_runtime::{Flavor, Runtime, exchange};
 use support::*;
 
 /// Runs spin.toml's build command in a target directory of its own (so it never replaces the
-/// composable build that the host's build script made) and returns the component it wrote.
+/// composable build that the components crate's build script made) and returns the component
+/// it wrote.
 fn http_build() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let manifest: toml::Table = std::fs::read_to_string(root.join("spin.toml"))
@@ -40,11 +41,12 @@ fn http_build() -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_http_build_serves_every_host_and_has_no_token_minting_export() {
-    let wasm = http_build();
+    let wasm = customer_token_runtime::Wasm::read(http_build()).unwrap();
     for flavor in [Flavor::Bare, Flavor::Spin, Flavor::Wasi] {
         let runtime = Runtime::builder()
-            .wasm(&wasm)
-            .flavor(flavor)
+            .component(customer_token_testkit::components::for_flavor(
+                &wasm, flavor,
+            ))
             .secrets(secrets())
             .build()
             .expect("the HTTP build loads");
@@ -58,7 +60,7 @@ async fn the_http_build_serves_every_host_and_has_no_token_minting_export() {
                     &[],
                     &credentials(),
                     customer_token::oauth::SignatureMethod::HmacSha256,
-                    customer_token_host::clock::real_unix_seconds() as i64,
+                    customer_token_testkit::real_unix_seconds() as i64,
                     &format!("http-build-{flavor}"),
                 )
                 .unwrap(),
@@ -77,19 +79,9 @@ async fn the_http_build_serves_every_host_and_has_no_token_minting_export() {
         );
 
         let input = exchange::CustomerInput {
-            prefix: None,
             firstname: "Mallory".into(),
-            middlename: None,
             lastname: "Minter".into(),
-            suffix: None,
-            email: "roni_cost@example.com".into(),
-            date_of_birth: None,
-            taxvat: None,
-            gender: None,
-            is_subscribed: None,
-            custom_attributes: Vec::new(),
-            allow_remote_shopping_assistance: None,
-            subject: None,
+            ..customer_input("roni_cost@example.com")
         };
         let refused = runtime
             .exchange(input)

@@ -12,8 +12,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use customer_token_host::server::Server;
-use customer_token_host::testutil::TempDir;
-use customer_token_host::{Runtime, SqliteStore};
+use customer_token_runtime::{Runtime, SqliteStore};
+use customer_token_testkit::TempDir;
 use serde_json::{Value, json};
 use support::*;
 
@@ -28,6 +28,7 @@ async fn start(
 ) {
     let backend = Arc::new(SqliteStore::open(data).expect("the store opens"));
     let runtime = Runtime::builder()
+        .component(customer_token_testkit::components::product(Flavor::Bare))
         .backend(backend)
         .secrets(secrets())
         .build()

@@ -28,8 +28,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use customer_token_host::Flavor;
-use customer_token_host::runtime::{SPIN_ROUTE, spin_trigger_request};
+use customer_token_runtime::Flavor;
+use customer_token_runtime::{SPIN_ROUTE, spin_trigger_request};
 use serde_json::{Value, json};
 use support::*;
 
@@ -64,7 +64,7 @@ fn spin_binary() -> Option<PathBuf> {
         Some(path) => PathBuf::from(path),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/spin"),
     };
-    customer_token_host::testutil::tool_or_skip(if launcher.is_file() {
+    customer_token_testkit::tool_or_skip(if launcher.is_file() {
         Ok(())
     } else {
         Err(format!(
@@ -802,8 +802,8 @@ fn suite(spin: &Path, app: &Path, label: &str, full: bool, runtime_config: Optio
 /// [`shared_with_the_native_host`] checks. Spin's counters there are Redis integers, as the host
 /// keeps them.
 fn on_redis(spin: &Path, app: &Path) {
-    use customer_token_host::testutil::RedisServer;
-    use customer_token_host::{KeyValue, RedisStore};
+    use customer_token_runtime::{KeyValue, RedisStore};
+    use customer_token_testkit::RedisServer;
     let Some(redis) = RedisServer::start_or_skip("real-spin") else {
         return;
     };
@@ -833,10 +833,11 @@ fn on_redis(spin: &Path, app: &Path) {
 fn linked_with_the_native_host(
     spin: &Path,
     app: &Path,
-    backend: customer_token_host::Store,
+    backend: customer_token_runtime::Store,
     runtime_config: &Path,
 ) {
-    let native = customer_token_host::Runtime::builder()
+    let native = customer_token_runtime::Runtime::builder()
+        .component(customer_token_testkit::components::product(Flavor::Bare))
         .backend(backend)
         .secrets(secrets().with("customer_link_attribute", "social_id"))
         .build()
@@ -890,7 +891,7 @@ fn linked_with_the_native_host(
 /// The native host on the very file Spin's default store writes (`.spin/sqlite_key_value.db`,
 /// opened with `SqliteStore`, what `--data .spin` opens), after the dependency suite ran on it.
 fn on_spins_sqlite_file(spin: &Path, app: &Path) {
-    use customer_token_host::SqliteStore;
+    use customer_token_runtime::SqliteStore;
     let file = app.join(".spin").join("sqlite_key_value.db");
     let backend = Arc::new(SqliteStore::open_file(&file).unwrap());
     shared_with_the_native_host(spin, app, backend, None, "sqlite");
@@ -902,11 +903,12 @@ fn on_spins_sqlite_file(spin: &Path, app: &Path) {
 fn shared_with_the_native_host(
     spin: &Path,
     app: &Path,
-    backend: customer_token_host::Store,
+    backend: customer_token_runtime::Store,
     runtime_config: Option<&Path>,
     label: &str,
 ) {
-    let native = customer_token_host::Runtime::builder()
+    let native = customer_token_runtime::Runtime::builder()
+        .component(customer_token_testkit::components::product(Flavor::Bare))
         .backend(backend)
         .secrets(secrets())
         .build()
@@ -1201,7 +1203,7 @@ fn compare_store(app: &Path) {
         .keys()
         .into_iter()
         .map(|key| {
-            let value = customer_token_host::KeyValue::get(&*fixture.memory, &key)
+            let value = customer_token_runtime::KeyValue::get(&*fixture.memory, &key)
                 .unwrap()
                 .unwrap();
             (key, value)

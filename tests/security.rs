@@ -11,7 +11,7 @@ use customer_token::oauth::{
 };
 use std::sync::Arc;
 
-use customer_token_host::{CallPhase, Flavor, KeyValue};
+use customer_token_runtime::{CallPhase, Flavor, KeyValue};
 use serde_json::json;
 use support::*;
 
@@ -374,7 +374,7 @@ async fn a_domain_in_fullwidth_forms_is_an_invalid_email_and_writes_nothing(host
 
 const LINK_ATTRIBUTE: &str = "social_id";
 
-fn linking() -> customer_token_host::SecretMap {
+fn linking() -> customer_token_runtime::SecretMap {
     secrets().with("customer_link_attribute", LINK_ATTRIBUTE)
 }
 
@@ -541,22 +541,11 @@ async fn without_the_link_attribute_subjects_are_ordinary_attributes(host: Flavo
 }
 
 async fn the_typed_interface_links_by_its_subject_field(host: Flavor) {
-    use customer_token_host::exchange::{CustomerInput, Error};
+    use customer_token_runtime::exchange::{CustomerInput, Error};
     let fixture = Fixture::with_secrets(host, linking());
     let input = |email: &str, subject: &str| CustomerInput {
-        prefix: None,
-        firstname: "Roni".into(),
-        middlename: None,
-        lastname: "Cost".into(),
-        suffix: None,
-        email: email.into(),
-        date_of_birth: None,
-        taxvat: None,
-        gender: None,
-        is_subscribed: None,
-        custom_attributes: Vec::new(),
-        allow_remote_shopping_assistance: None,
         subject: Some(subject.into()),
+        ..customer_input(email)
     };
     let first = fixture
         .runtime

@@ -6,7 +6,7 @@
 #[macro_use]
 mod support;
 
-use customer_token_host::Flavor;
+use customer_token_runtime::Flavor;
 use serde_json::{Value, json};
 use support::*;
 
@@ -356,7 +356,7 @@ async fn revoking_refuses_every_earlier_token_and_a_later_login_works(host: Flav
 }
 
 async fn the_typed_interface_verifies_and_revokes_like_the_api(host: Flavor) {
-    use customer_token_host::exchange::Error;
+    use customer_token_runtime::exchange::Error;
     let fixture = Fixture::on(host);
     let token = login(&fixture).await;
     let customer = fixture.runtime.verify_token(&token).await.unwrap().unwrap();
@@ -554,7 +554,7 @@ async fn the_customer_group_is_the_configured_one(host: Flavor) {
 
 async fn a_record_written_by_the_previous_version_is_still_read(host: Flavor) {
     use customer_token::token::{TokenKey, issue};
-    use customer_token_host::KeyValue;
+    use customer_token_runtime::KeyValue;
     let fixture = Fixture::on(host);
     // Byte for byte what version 0.1.0 (record format 1) wrote, custom attributes included.
     let record = r#"{"format":1,"id":6,"email":"roni_cost@example.com","firstname":"Roni","middlename":null,"lastname":"Cost","prefix":null,"suffix":null,"gender":2,"date_of_birth":"1990-01-31","taxvat":null,"is_subscribed":true,"created_at":"2025-05-29 06:17:01","confirmation_status":"ACCOUNT_CONFIRMATION_NOT_REQUIRED","allow_remote_shopping_assistance":false,"custom_attributes":[{"code":"loyalty","value":"gold"},{"code":"empty","value":null}]}"#;
@@ -580,7 +580,7 @@ async fn tokens_of_the_previous_version_are_refused_once_and_its_customers_keep_
     host: Flavor,
 ) {
     use base64::Engine as _;
-    use customer_token_host::KeyValue;
+    use customer_token_runtime::KeyValue;
     use hmac::{Hmac, Mac};
     use sha2::Digest as _;
     let fixture = Fixture::on(host);

@@ -16,7 +16,9 @@ use crate::inproc::EXISTING_CUSTOMERS;
 use crate::stats::{Table, fmt_ratio};
 use crate::throughput::{Kind, Outcome, Settings, drive};
 use anyhow::{Context as _, Result, bail};
-use customer_token_host::testutil::{TempDir, free_port};
+use customer_token_runtime::Flavor;
+use customer_token_testkit::components;
+use customer_token_testkit::{TempDir, free_port};
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
@@ -241,27 +243,27 @@ fn spin_up(spin: &Path, app: &Path) -> Result<Served> {
 fn hello_app(work: &Path) -> Result<PathBuf> {
     let dir = work.join("spin-hello");
     std::fs::create_dir_all(&dir)?;
+    let hello = dir.join("hello.wasm");
+    std::fs::write(&hello, components::hello().bytes())?;
     let manifest = format!(
         "spin_manifest_version = 2\n\n[application]\nname = \"hello\"\n\n[[trigger.http]]\nroute = \"/graphql\"\ncomponent = \"hello\"\n\n[component.hello]\nsource = {:?}\n",
-        customer_token_host::runtime::hello_wasm_path()
-            .display()
-            .to_string()
+        hello.display().to_string()
     );
     std::fs::write(dir.join("spin.toml"), manifest)?;
     Ok(dir)
 }
 
-/// The repository's `spin.toml` with the host's build of the product and of the Spin adapter
-/// (absolute paths) and no build step.
+/// The repository's `spin.toml` with the test kit's build of the product and of the Spin
+/// adapter (written beside it) and no build step.
 fn product_app(work: &Path) -> Result<PathBuf> {
     let dir = work.join("spin-product");
     std::fs::create_dir_all(&dir)?;
     let manifest =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../spin.toml"))?;
-    let product = customer_token_host::default_wasm_path();
-    let adapter = customer_token_host::Flavor::Spin
-        .adapter_path()
-        .context("the Spin adapter")?;
+    let product = dir.join("customer_token.wasm");
+    std::fs::write(&product, components::product(Flavor::Bare).bytes())?;
+    let adapter = dir.join("customer_token_spin_adapter.wasm");
+    std::fs::write(&adapter, components::adapter(Flavor::Spin).bytes())?;
     let replace = |text: &str, what: &str, with: &Path| -> Result<String> {
         if !text.contains(what) {
             bail!("spin.toml no longer names {what}");

@@ -5,7 +5,7 @@
 use anyhow::{Context as _, Result, anyhow, bail};
 use bytes::Bytes;
 use customer_token::oauth::{Credentials, SignatureMethod, authorization_header};
-use customer_token_host::SecretMap;
+use customer_token_runtime::SecretMap;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

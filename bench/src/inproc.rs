@@ -7,7 +7,8 @@ use anyhow::{Context as _, Result};
 use bytes::Bytes;
 use customer_token::memory::{MemorySecrets, MemoryStore};
 use customer_token::service::Ports;
-use customer_token_host::{Flavor, Runtime, Store};
+use customer_token_runtime::{Flavor, Runtime, Store};
+use customer_token_testkit::components;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -116,7 +117,7 @@ where
 /// an adapter could provide).
 pub fn hello_runtime() -> Result<Runtime> {
     Runtime::builder()
-        .wasm(customer_token_host::runtime::hello_wasm_path())
+        .component(components::hello())
         .flavor(Flavor::Bare)
         .build()
         .context("loading hello-world")
@@ -125,6 +126,7 @@ pub fn hello_runtime() -> Result<Runtime> {
 /// The product on `backend`, with the [`EXISTING_CUSTOMERS`] created, and a token for the last.
 pub async fn product_runtime(backend: Store, nonces: &Nonces) -> Result<(Runtime, String)> {
     let runtime = Runtime::builder()
+        .component(components::product(Flavor::Bare))
         .backend(backend)
         .secrets(fixture::secret_map())
         .build()?;

@@ -15,6 +15,8 @@ mod wasm;
 
 use anyhow::{Context as _, Result};
 use clap::{Parser, ValueEnum};
+use customer_token_runtime::Flavor;
+use customer_token_testkit::components;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -201,17 +203,15 @@ fn print_header(args: &Args, pooling: bool) {
     );
     println!(
         "- components: product {}; baseline {}\n",
-        customer_token_host::default_wasm_path().display(),
-        customer_token_host::runtime::hello_wasm_path().display()
+        components::product(Flavor::Bare).name(),
+        components::hello().name()
     );
 }
 
 async fn run(args: Args, server: throughput::ServerSide) -> Result<()> {
     let started = Instant::now();
-    let hello_path = customer_token_host::runtime::hello_wasm_path();
-    let product_path = customer_token_host::default_wasm_path();
     let hello = inproc::hello_runtime()?;
-    let pooling = customer_token_host::runtime::uses_pooling_allocator().unwrap_or(false);
+    let pooling = customer_token_runtime::uses_pooling_allocator().unwrap_or(false);
     let nonces = Arc::new(fixture::Nonces::new()?);
     print_header(&args, pooling);
 
@@ -264,16 +264,14 @@ async fn run(args: Args, server: throughput::ServerSide) -> Result<()> {
         let section = Instant::now();
         let engine = wasm::engine()?;
         let mut measured = Vec::new();
-        for (label, path) in [
-            ("hello-world", &hello_path),
-            ("customer-token", &product_path),
+        for (label, wasm) in [
+            ("hello-world", components::hello()),
+            ("customer-token", components::product(Flavor::Bare)),
         ] {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
             measured.push(
                 compile::run(
                     label,
-                    &bytes,
+                    wasm.bytes(),
                     &engine,
                     args.compile_runs.max(1),
                     args.instantiations.max(1),
@@ -292,29 +290,33 @@ async fn run(args: Args, server: throughput::ServerSide) -> Result<()> {
         );
     }
     if args.wants(Section::Sizes) {
-        // The host builds every component into one directory, the baseline's.
-        let build_dir = hello_path.parent().map(PathBuf::from).unwrap_or_default();
         let workspace = PathBuf::from(env!("BENCH_WORKSPACE"));
+        let built = |label: &str, wasm: customer_token_runtime::Wasm| sizes::Artifact {
+            label: label.to_owned(),
+            origin: wasm.name().to_owned(),
+            bytes: Some(wasm.bytes().to_vec()),
+        };
+        let hello = components::hello();
+        let hello_size = Some(hello.bytes().len() as u64);
         let mut files = vec![
-            ("hello-world".to_owned(), hello_path.clone()),
-            (
-                "customer-token (component)".to_owned(),
-                product_path.clone(),
+            built("hello-world", hello),
+            built(
+                "customer-token (component)",
+                components::product(Flavor::Bare),
             ),
         ];
-        for flavor in ["spin", "wasi"] {
-            let adapter = build_dir.join(format!("customer_token_{flavor}_adapter.wasm"));
-            if adapter.is_file() {
-                files.push((format!("{flavor} adapter"), adapter));
-            }
-            let composed = workspace
-                .join("dist")
-                .join(format!("customer-token-{flavor}.wasm"));
-            if composed.is_file() {
-                files.push((format!("composed {flavor} flavor (dist/)"), composed));
-            }
+        for flavor in [Flavor::Spin, Flavor::Wasi] {
+            files.push(built(
+                &format!("{flavor} adapter"),
+                components::adapter(flavor),
+            ));
+            files.push(sizes::Artifact::file(
+                format!("composed {flavor} flavor (dist/)"),
+                &workspace
+                    .join("dist")
+                    .join(format!("customer-token-{flavor}.wasm")),
+            ));
         }
-        let hello_size = std::fs::metadata(&hello_path).ok().map(|m| m.len());
         sizes::report(&files, hello_size);
     }
     if args.wants(Section::Pathological) {

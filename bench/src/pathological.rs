@@ -9,7 +9,8 @@ use crate::stats::{Summary, Table, duration_ratio, fmt_duration};
 use anyhow::{Context as _, Result, ensure};
 use bytes::Bytes;
 use customer_token::http::MAX_BODY_BYTES;
-use customer_token_host::{MemoryStore, Runtime};
+use customer_token_runtime::{Flavor, MemoryStore, Runtime};
+use customer_token_testkit::components;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -309,6 +310,7 @@ fn describe(body: &[u8]) -> String {
 
 pub async fn run(runs: usize, nonces: &Nonces) -> Result<Vec<Outcome>> {
     let runtime = Runtime::builder()
+        .component(components::product(Flavor::Bare))
         .backend(Arc::new(MemoryStore::new()))
         .secrets(fixture::secret_map())
         .capture_logs(true)

@@ -3,27 +3,48 @@
 
 use crate::stats::{Table, fmt_bytes, fmt_ratio};
 use anyhow::{Result, bail};
-use std::path::PathBuf;
+/// One component to measure: what it is, where it comes from, and its bytes (`None`: absent).
+pub struct Artifact {
+    pub label: String,
+    pub origin: String,
+    pub bytes: Option<Vec<u8>>,
+}
 
-/// Prints the table for `files` (label, path); missing files are listed as such.
-pub fn report(files: &[(String, PathBuf)], hello_size: Option<u64>) {
+impl Artifact {
+    /// A file, absent if it cannot be read.
+    pub fn file(label: impl Into<String>, path: &std::path::Path) -> Artifact {
+        Artifact {
+            label: label.into(),
+            origin: path.display().to_string(),
+            bytes: std::fs::read(path).ok(),
+        }
+    }
+}
+
+/// Prints the table for `files`; missing ones are listed as such.
+pub fn report(files: &[Artifact], hello_size: Option<u64>) {
     println!(
         "## `.wasm` sizes (release profile: opt-level 3, LTO, `strip = true`; dist/: opt-level \"z\" and wasm-opt -Oz)\n"
     );
-    let mut table = Table::new(&["file", ">bytes", ">custom sections", ">× hello", "path"]);
-    for (label, path) in files {
-        let Ok(bytes) = std::fs::read(path) else {
+    let mut table = Table::new(&["file", ">bytes", ">custom sections", ">× hello", "from"]);
+    for Artifact {
+        label,
+        origin,
+        bytes,
+    } in files
+    {
+        let Some(bytes) = bytes else {
             table.row(vec![
                 label.clone(),
                 "absent".into(),
                 "–".into(),
                 "–".into(),
-                path.display().to_string(),
+                origin.clone(),
             ]);
             continue;
         };
         let size = bytes.len() as u64;
-        let custom = match custom_sections(&bytes) {
+        let custom = match custom_sections(bytes) {
             Ok(sections) => {
                 let total: usize = sections.iter().map(|(_, size)| size).sum();
                 let mut names: Vec<&str> = sections.iter().map(|(name, _)| name.as_str()).collect();
@@ -38,7 +59,7 @@ pub fn report(files: &[(String, PathBuf)], hello_size: Option<u64>) {
             fmt_bytes(size),
             custom,
             hello_size.map_or("–".into(), |hello| fmt_ratio(size as f64, hello as f64)),
-            path.display().to_string(),
+            origin.clone(),
         ]);
     }
     table.print();

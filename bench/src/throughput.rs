@@ -11,8 +11,10 @@ use crate::stats::{Summary, Table, fmt_duration, fmt_ratio};
 use anyhow::{Result, anyhow};
 use bytes::Bytes;
 use customer_token_host::server::Server;
-use customer_token_host::testutil::{RedisServer, TempDir};
-use customer_token_host::{Flavor, RedbStore, RedisStore, Runtime, SqliteStore, Store, real_now};
+use customer_token_runtime::{
+    Flavor, RedbStore, RedisStore, Runtime, SqliteStore, Store, real_now,
+};
+use customer_token_testkit::{RedisServer, TempDir};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;

@@ -2,11 +2,11 @@
 //! instantiation into a fresh store, each timed on its own. The host's `Runtime` does all three
 //! inside `build` and `handle` and exposes neither its engine nor its stores, so timing the
 //! steps needs an engine, a linker and stores of the bench's own, set up as the host sets up
-//! its (`customer_token_host::runtime::engine_config`, `Runtime::new_store`). Every request in
+//! its (`customer_token_runtime::engine_config`, `Runtime::new_store`). Every request in
 //! every other section goes through the host's `Runtime`.
 
 use anyhow::{Context as _, Result};
-use customer_token_host::runtime::{DEFAULT_TIMEOUT, EPOCH_TICK, engine_config, pool};
+use customer_token_runtime::{DEFAULT_TIMEOUT, EPOCH_TICK, engine_config, pool};
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, InstancePre, Linker, ResourceTable};
 use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder};

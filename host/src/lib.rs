@@ -1,62 +1,23 @@
-//! A native wasmtime host for the `customer-token` component: the test harness, the benchmark
-//! harness and the local server.
+//! The customer-token server: serves the component over HTTP/1 on the runtime
+//! (`customer-token-runtime`), with the product and its host composites built into the binary,
+//! and signs and sends requests to it as the integration does.
 //!
-//! [`RuntimeBuilder::flavor`] chooses what the component is linked against: its own
-//! `customer-store` and `secrets` imports hosted directly ([`Flavor::Bare`], the default), or the
-//! component composed with a host adapter and that host's key-value and config interfaces
-//! emulated in-process ([`Flavor::Spin`], [`Flavor::Wasi`]).
-//!
-//! [`RuntimeBuilder::build_consumer`] runs a consumer of the product's typed `exchange`
-//! interface instead (the example in `examples/consumer`, composed with the product under any
-//! flavor): [`ConsumerRuntime::sign_in`] and [`ConsumerRuntime::whoami`].
-//!
-//! ```no_run
-//! # async fn demo() -> anyhow::Result<()> {
-//! use customer_token_host::{MemoryStore, Runtime, SecretMap};
-//! use std::sync::Arc;
-//!
-//! let runtime = Runtime::builder()
-//!     .backend(Arc::new(MemoryStore::new()))
-//!     .secrets(SecretMap::new().with("oauth_consumer_key", "..."))
-//!     .capture_logs(true)
-//!     .build()?;
-//! let request = http::Request::post("http://localhost/graphql")
-//!     .header("content-type", "application/json")
-//!     .body(bytes::Bytes::from_static(br#"{"query":"{__typename}"}"#))?;
-//! let response = runtime.handle(request).await?;
-//! assert_eq!(response.status(), 200);
-//! eprintln!("{}", runtime.logs());
-//! # Ok(())
-//! # }
-//! ```
+//! - [`server`]: the HTTP server in front of a [`Runtime`](customer_token_runtime::Runtime).
+//! - [`config`]: where the configuration comes from (environment, `--env-file`, the local
+//!   development credentials).
+//! - [`sign`] and [`client`]: OAuth 1.0a signing and a plain HTTP/1 client, for `sign` and `post`.
 
-pub mod backend;
 pub mod client;
-pub mod clock;
-pub mod logs;
-pub mod runtime;
-pub mod secrets;
+pub mod config;
 pub mod server;
 pub mod sign;
-pub mod testutil;
 
-pub use backend::{
-    Call, CallHook, CallPhase, CounterFormat, ExpiringCount, Faulty, FaultyStore, KeyValue,
-    MemorySnapshot, MemoryStore, Now, RedbStore, RedisStore, SqliteStore, Store, StoreError,
-    real_now,
-};
-pub use clock::TestClock;
-pub use logs::LogBuffer;
-pub use runtime::{
-    ConsumerRuntime, Flavor, LoadTimings, Runtime, RuntimeBuilder, default_consumer_wasm_path,
-    default_wasm_path,
-};
-pub use secrets::SecretMap;
+use customer_token_runtime::{Flavor, Wasm};
 
-/// The typed `commerce:customer-token/exchange` interface, as the host sees it.
-pub mod exchange {
-    pub use crate::runtime::bindings::exchange::{
-        Attribute, AttributeValue, ConfirmationStatus, Customer, CustomerInput, Error,
-        ExchangeOutput,
-    };
+/// The product built with this binary for `flavor`: alone for bare, composed with the host's
+/// adapter for Spin and Wasi (what dist/ holds, with the typed `exchange` export kept).
+pub fn bundled_product(flavor: Flavor) -> Wasm {
+    let built = customer_token_components::product_for(flavor.name())
+        .unwrap_or(customer_token_components::PRODUCT);
+    Wasm::from_static(built.name, built.bytes)
 }

@@ -2,11 +2,11 @@
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use customer_token_host::secrets::{Configuration, Source, WhenNoDevFile, load_configuration};
+use customer_token_host::config::{Configuration, Source, WhenNoDevFile, load_configuration};
 use customer_token_host::server::{DEFAULT_LISTEN, Server};
-use customer_token_host::{
-    Flavor, RedbStore, RedisStore, Runtime, SqliteStore, Store, client, real_now, sign,
-};
+use customer_token_host::{bundled_product, client, sign};
+use customer_token_runtime::stores::{REDB_DATABASE_FILE, SQLITE_DATABASE_FILE};
+use customer_token_runtime::{Flavor, RedbStore, RedisStore, Runtime, SqliteStore, Store, Wasm};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -61,12 +61,14 @@ struct ServeArgs {
     /// every required key.
     #[arg(long)]
     env_file: Option<PathBuf>,
-    /// The component to run (default: the one built with this host, or $CUSTOMER_TOKEN_WASM).
+    /// The component to run (default: the one built into this binary for --flavor). A file
+    /// built for one host (dist/customer-token-spin.wasm, ...) runs under that host's flavor.
     #[arg(long)]
     wasm: Option<PathBuf>,
-    /// The host to imitate: bare (the component's own imports), spin or wasi (composed with
-    /// that host's adapter). Default: $CUSTOMER_TOKEN_FLAVOR, else bare. Every flavor shares every
-    /// store: counters are kept as the store keeps them.
+    /// The host to imitate: bare (the component's own imports), spin or wasi (the product
+    /// composed with that host's adapter). Default: the one --wasm is built for, else
+    /// $CUSTOMER_TOKEN_FLAVOR, else bare. Every flavor shares every store: counters are kept as
+    /// the store keeps them.
     #[arg(long)]
     flavor: Option<Flavor>,
 }
@@ -200,24 +202,31 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         ),
         Source::Given => {}
     }
-    let flavor = match args.flavor {
-        Some(flavor) => flavor,
-        None => Flavor::from_env()?,
+    let (component, flavor) = match (&args.wasm, args.flavor) {
+        (Some(path), flavor) => (Wasm::read(path)?, flavor),
+        (None, flavor) => {
+            let flavor = match flavor {
+                Some(flavor) => flavor,
+                None => Flavor::from_env()?,
+            };
+            (bundled_product(flavor), Some(flavor))
+        }
     };
-    let (backend, store) = open_store(&args, flavor)?;
-    let mut builder = Runtime::builder()
-        .backend(backend)
-        .secrets(secrets)
-        .flavor(flavor);
-    if let Some(wasm) = args.wasm.clone() {
-        builder = builder.wasm(wasm);
+    let mut builder = Runtime::builder().component(component).secrets(secrets);
+    if let Some(flavor) = flavor {
+        builder = builder.flavor(flavor);
+    }
+    let (backend, store) = open_store(&args)?;
+    // Without one, the runtime's own: in memory, counters as the flavor's host keeps them.
+    if let Some(backend) = backend {
+        builder = builder.backend(backend);
     }
     let runtime = builder.build()?;
     let server = Server::bind(args.listen.as_str(), runtime.clone()).await?;
     let addr = server.local_addr()?;
     eprintln!(
         "customer-token-host: serving {} ({} host) on http://{addr} (store {})",
-        runtime.wasm_path().display(),
+        runtime.component_name(),
         runtime.flavor(),
         store
     );
@@ -233,8 +242,8 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
 /// The store `--store` names, and how to say which it is. Without `--store`, the SQLite file in
 /// `--data`, unless the directory holds only the redb file of an earlier version, which stays in
 /// use so that no customer is left behind; with both files there, the user must choose.
-fn open_store(args: &ServeArgs, flavor: Flavor) -> Result<(Store, String)> {
-    let in_data = |name: &str| format!("{} ({name})", args.data.join(name).display());
+fn open_store(args: &ServeArgs) -> Result<(Option<Store>, String)> {
+    let in_data = |file: &str, kind: &str| format!("{} ({kind})", args.data.join(file).display());
     let has_redb = args.data.join(redb_file()).is_file();
     let has_sqlite = args.data.join(sqlite_file()).exists();
     let choice = match args.store.as_deref() {
@@ -269,19 +278,20 @@ fn open_store(args: &ServeArgs, flavor: Flavor) -> Result<(Store, String)> {
     let opening = || format!("opening the store in {}", args.data.display());
     Ok(match choice {
         "sqlite" => (
-            Arc::new(SqliteStore::open(&args.data).with_context(opening)?),
-            in_data("SQLite"),
+            Some(Arc::new(
+                SqliteStore::open(&args.data).with_context(opening)?,
+            )),
+            in_data(sqlite_file(), "SQLite"),
         ),
         "redb" => (
-            Arc::new(RedbStore::open(&args.data).with_context(opening)?),
-            in_data("redb"),
+            Some(Arc::new(RedbStore::open(&args.data).with_context(opening)?)),
+            in_data(redb_file(), "redb"),
         ),
-        "memory" => (
-            Arc::new(flavor.memory_store(real_now())),
-            "in memory".to_string(),
-        ),
+        "memory" => (None, "in memory".to_string()),
         url if url.starts_with("redis://") => (
-            Arc::new(RedisStore::connect(url).context("opening the store given by --store")?),
+            Some(Arc::new(
+                RedisStore::connect(url).context("opening the store given by --store")?,
+            )),
             url.to_string(),
         ),
         other => {
@@ -291,11 +301,11 @@ fn open_store(args: &ServeArgs, flavor: Flavor) -> Result<(Store, String)> {
 }
 
 fn redb_file() -> &'static str {
-    customer_token_host::backend::REDB_DATABASE_FILE
+    REDB_DATABASE_FILE
 }
 
 fn sqlite_file() -> &'static str {
-    customer_token_host::backend::SQLITE_DATABASE_FILE
+    SQLITE_DATABASE_FILE
 }
 
 /// Completes on Ctrl-C, or on SIGTERM where there is one.

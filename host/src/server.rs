@@ -3,9 +3,9 @@
 //! It logs one line per request to stderr (method, path, status, microseconds) and nothing
 //! else about the request: no headers, no query string, no body.
 
-use crate::runtime::Runtime;
 use anyhow::{Context as _, Result};
 use bytes::Bytes;
+use customer_token_runtime::Runtime;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;

@@ -1,9 +1,9 @@
 //! Signing requests as the integration does (OAuth 1.0a), for the CLI and tests.
 
-use crate::secrets::SecretMap;
 use anyhow::{Result, anyhow, bail};
 use bytes::Bytes;
 pub use customer_token::oauth::{Credentials, SignatureMethod};
+use customer_token_runtime::SecretMap;
 
 /// The integration's credentials from the configuration; an error names the missing keys
 /// (never a value).
@@ -57,7 +57,7 @@ pub fn fresh_nonce() -> Result<String> {
 
 /// The current Unix time in seconds.
 pub fn now_timestamp() -> i64 {
-    i64::try_from(crate::clock::real_unix_seconds()).unwrap_or(i64::MAX)
+    (customer_token_runtime::real_now())()
 }
 
 /// The `Authorization` header value for a `method` request to `url` with a JSON body (only the

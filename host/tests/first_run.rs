@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use customer_token_host::testutil::TempDir;
+use customer_token_testkit::TempDir;
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_customer-token-host");
@@ -158,6 +158,16 @@ fn a_first_run_without_configuration_serves_and_its_post_command_returns_the_see
     assert!(String::from_utf8_lossy(&sign.stdout).starts_with("OAuth "));
 
     let lines = server.stop();
+    let store = format!(
+        "(store {} (SQLite))",
+        data.join("sqlite_key_value.db").display()
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("customer-token-host: serving") && line.ends_with(&store)),
+        "the banner names the store's file: {lines:#?}"
+    );
     let created: Vec<&String> = lines
         .iter()
         .filter(|line| line.contains("created local development credentials"))

@@ -19,9 +19,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use customer_token_host::client;
 use customer_token_host::sign::{self, Credentials, SignatureMethod};
-use customer_token_host::testutil::{RedisServer, TempDir};
-use customer_token_host::{KeyValue, RedisStore, client};
+use customer_token_runtime::{KeyValue, RedisStore};
+use customer_token_testkit::{RedisServer, TempDir};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_customer-token-host");
@@ -474,7 +475,7 @@ fn a_redis_restored_from_an_older_snapshot_never_lets_a_token_read_another_accou
 
 #[test]
 fn without_redis_reachable_the_host_refuses_to_start_with_a_clear_message() {
-    let port = customer_token_host::testutil::free_port();
+    let port = customer_token_testkit::free_port();
     let data = TempDir::new("no-redis");
     let stderr = refused_start(
         data.path(),

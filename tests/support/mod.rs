@@ -1,19 +1,15 @@
-//! A fixture that hosts the built component in-process (wasmtime, fresh instance per request)
-//! with an in-memory store behind a fault injector and a clock the test moves.
+//! What the product's suites share beyond the test kit's fixture ([`customer_token_testkit`],
+//! re-exported here): running a test on every host, the token key as the README documents it,
+//! the drop-ins' and oauthlib's sides of a request, and the native request path.
 
-#![allow(dead_code, unused_macros)] // each test binary uses a different part of the fixture
+#![allow(dead_code, unused_macros, unused_imports)] // each test binary uses a different part
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use bytes::Bytes;
-use customer_token::oauth::{Credentials, SignatureMethod, authorization_header};
-use customer_token_host::{
-    Call, CallPhase, Faulty, FaultyStore, Flavor, KeyValue, MemoryStore, Runtime, SecretMap, Store,
-    TestClock,
-};
+pub use customer_token_runtime::{Flavor, KeyValue, MemoryStore};
+pub use customer_token_testkit::fixture::*;
+pub use customer_token_testkit::{TestClock, tool_or_skip};
 use serde_json::{Value, json};
 
 /// Runs every listed `async fn(Flavor)` test on each host: one module per host.
@@ -39,261 +35,6 @@ macro_rules! on_host {
     };
 }
 
-pub const CONSUMER_KEY: &str = "ck-3f9a0c1e5b7d";
-pub const CONSUMER_SECRET: &str = "cs-secret-7e1d9b3a5c";
-pub const ACCESS_TOKEN: &str = "at-8c2e4a6b0d1f";
-pub const ACCESS_TOKEN_SECRET: &str = "ats-secret-2b4d6f8a0c";
-pub const TOKEN_SECRET: &str = "customer-token-secret-0123456789abcdef";
-/// The seed token's `iat`: the clock starts there.
-pub const START: u64 = 1_748_499_421;
-pub const URL: &str = "http://localhost:3000/graphql";
-
-/// The contract's reference request (§10).
-pub const SEED_MUTATION: &str = include_str!("../interop/seed.graphql");
-
-pub fn credentials() -> Credentials {
-    Credentials {
-        consumer_key: CONSUMER_KEY.into(),
-        consumer_secret: CONSUMER_SECRET.into(),
-        token: ACCESS_TOKEN.into(),
-        token_secret: ACCESS_TOKEN_SECRET.into(),
-    }
-}
-
-pub fn secrets() -> SecretMap {
-    SecretMap::new()
-        .with("oauth_consumer_key", CONSUMER_KEY)
-        .with("oauth_consumer_secret", CONSUMER_SECRET)
-        .with("oauth_access_token", ACCESS_TOKEN)
-        .with("oauth_access_token_secret", ACCESS_TOKEN_SECRET)
-        .with("customer_token_secret", TOKEN_SECRET)
-}
-
-/// Every secret value the suite configures, for leak checks.
-pub const SECRET_VALUES: [&str; 3] = [CONSUMER_SECRET, ACCESS_TOKEN_SECRET, TOKEN_SECRET];
-
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: http::HeaderMap,
-    pub body: Value,
-}
-
-pub struct Fixture {
-    pub runtime: Runtime,
-    pub clock: TestClock,
-    pub faults: Arc<FaultyStore>,
-    pub memory: Arc<MemoryStore>,
-    nonce: AtomicU64,
-}
-
-impl Fixture {
-    /// The bare component.
-    pub fn new() -> Fixture {
-        Fixture::on(Flavor::Bare)
-    }
-
-    /// The component on `host`: bare, or composed with that host's adapter.
-    pub fn on(host: Flavor) -> Fixture {
-        Fixture::with_secrets(host, secrets())
-    }
-
-    pub fn with_secrets(host: Flavor, secrets: SecretMap) -> Fixture {
-        let clock = TestClock::at(START);
-        let memory = Arc::new(host.memory_store(clock.as_now()));
-        Fixture::build(host, secrets, memory, clock, 0)
-    }
-
-    /// The same store and clock under other configuration: the deployment restarted with other
-    /// variables. Its nonces do not meet this one's.
-    pub fn restarted_with(&self, host: Flavor, secrets: SecretMap) -> Fixture {
-        let first_nonce = self.nonce.load(Ordering::SeqCst) + 1_000_000;
-        Fixture::build(
-            host,
-            secrets,
-            self.memory.clone(),
-            self.clock.clone(),
-            first_nonce,
-        )
-    }
-
-    fn build(
-        host: Flavor,
-        secrets: SecretMap,
-        memory: Arc<MemoryStore>,
-        clock: TestClock,
-        first_nonce: u64,
-    ) -> Fixture {
-        let faults = Arc::new(Faulty::new(memory.clone() as Store));
-        let runtime = Runtime::builder()
-            .flavor(host)
-            .backend(faults.clone())
-            .secrets(secrets)
-            .clock(clock.clone())
-            .capture_logs(true)
-            .build()
-            .expect("the component loads");
-        Fixture {
-            runtime,
-            clock,
-            faults,
-            memory,
-            nonce: AtomicU64::new(first_nonce),
-        }
-    }
-
-    pub fn now(&self) -> i64 {
-        self.clock.unix_seconds() as i64
-    }
-
-    pub fn fresh_nonce(&self) -> String {
-        format!("nonce-{}", self.nonce.fetch_add(1, Ordering::SeqCst))
-    }
-
-    /// An `Authorization` header signed by our own signer, for `URL`.
-    pub fn sign(&self, method: SignatureMethod, timestamp: i64, nonce: &str) -> String {
-        authorization_header("POST", URL, &[], &credentials(), method, timestamp, nonce)
-            .expect("signing works")
-    }
-
-    pub fn signed(&self) -> String {
-        self.sign(SignatureMethod::HmacSha256, self.now(), &self.fresh_nonce())
-    }
-
-    /// POSTs `{"query": query}` with the given Authorization header.
-    pub async fn post(&self, query: &str, authorization: Option<&str>) -> Reply {
-        let body = json!({ "query": query }).to_string();
-        self.send(
-            "POST",
-            URL,
-            Some("application/json"),
-            authorization,
-            body.into_bytes(),
-        )
-        .await
-    }
-
-    /// POSTs `query`, signed by the integration with a fresh nonce and the current time.
-    pub async fn post_signed(&self, query: &str) -> Reply {
-        let authorization = self.signed();
-        self.post(query, Some(&authorization)).await
-    }
-
-    pub async fn send(
-        &self,
-        method: &str,
-        url: &str,
-        content_type: Option<&str>,
-        authorization: Option<&str>,
-        body: Vec<u8>,
-    ) -> Reply {
-        let headers: Vec<(&str, &str)> = [
-            content_type.map(|value| ("content-type", value)),
-            authorization.map(|value| ("authorization", value)),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        self.send_with_headers(method, url, &headers, body)
-            .await
-            .into_json()
-    }
-
-    /// Sends a request with exactly these headers; the body is returned as received.
-    pub async fn send_with_headers(
-        &self,
-        method: &str,
-        url: &str,
-        headers: &[(&str, &str)],
-        body: Vec<u8>,
-    ) -> RawReply {
-        let mut request = http::Request::builder().method(method).uri(url);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let request = request.body(Bytes::from(body)).expect("a valid request");
-        let response = self
-            .runtime
-            .handle(request)
-            .await
-            .expect("the component answers without trapping");
-        let text = String::from_utf8_lossy(response.body());
-        assert_no_secret(&text, "a response body");
-        RawReply {
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
-            body: response.body().to_vec(),
-        }
-    }
-}
-
-/// A response whose body may be empty (a preflight's).
-#[derive(Debug)]
-pub struct RawReply {
-    pub status: u16,
-    pub headers: http::HeaderMap,
-    pub body: Vec<u8>,
-}
-
-impl RawReply {
-    /// The value of header `name`, if present and text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|value| value.to_str().ok())
-    }
-
-    /// The reply as JSON, checking that it says so.
-    pub fn into_json(self) -> Reply {
-        let text = String::from_utf8_lossy(&self.body);
-        let body: Value = serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("response body is not JSON ({e}): {text:?}"));
-        assert_eq!(
-            self.header("content-type"),
-            Some("application/json"),
-            "every response is JSON"
-        );
-        Reply {
-            status: self.status,
-            headers: self.headers,
-            body,
-        }
-    }
-}
-
-/// Every response and every log line of the suite goes through this: no configured secret may
-/// ever appear in what the component says.
-pub fn assert_no_secret(text: &str, what: &str) {
-    for secret in SECRET_VALUES {
-        assert!(
-            !text.contains(secret),
-            "a configured secret appeared in {what}"
-        );
-    }
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            assert_no_secret(&self.runtime.logs(), "the component's log");
-        }
-    }
-}
-
-/// The decoded header and payload of a compact JWS, as JSON text.
-pub fn jwt_parts(token: &str) -> (String, String) {
-    use base64::Engine as _;
-    let mut parts = token.split('.');
-    let mut decode = || {
-        let part = parts.next().expect("three parts");
-        String::from_utf8(
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(part)
-                .expect("base64url"),
-        )
-        .expect("utf-8")
-    };
-    (decode(), decode())
-}
-
 /// The HS256 key of customer `id`'s tokens of `generation`, computed here as the README's token
 /// lifecycle documents it: HMAC-SHA256 under `customer_token_secret` of
 /// `customer-token key\n{id}\n{material}\n{generation}`, where `material` is the record's
@@ -317,47 +58,6 @@ pub fn stored_token_key(memory: &MemoryStore, id: u32) -> String {
         .as_str()
         .expect("a token_key")
         .to_owned()
-}
-
-/// The `uid` claim of a token.
-pub fn uid_of(token: &str) -> i64 {
-    let (_, payload) = jwt_parts(token);
-    serde_json::from_str::<Value>(&payload).unwrap()["uid"]
-        .as_i64()
-        .unwrap()
-}
-
-/// Stalls the store call numbered `at` (in `phase`) until `resume`, telling the test when it is
-/// reached: the caller is paused there while the test sends other requests.
-pub struct Stall {
-    reached: std::sync::mpsc::Receiver<()>,
-    pub resume: std::sync::mpsc::Sender<()>,
-}
-
-impl Stall {
-    pub fn at(faults: &FaultyStore, at: u64, phase: CallPhase) -> Stall {
-        let (reached_tx, reached) = std::sync::mpsc::channel();
-        let (resume, resume_rx) = std::sync::mpsc::channel::<()>();
-        let resume_rx = std::sync::Mutex::new(resume_rx);
-        faults.set_hook(Some(Arc::new(move |call: &Call<'_>| {
-            if call.number == at && call.phase == phase {
-                let _ = reached_tx.send(());
-                let _ = resume_rx.lock().unwrap().recv();
-            }
-        })));
-        Stall { reached, resume }
-    }
-
-    /// Waits until the stalled call is reached, or says it never was (`at` is past the last call).
-    pub async fn reached(self, stalled: &tokio::task::JoinHandle<Reply>) -> Option<Stall> {
-        loop {
-            match self.reached.try_recv() {
-                Ok(()) => return Some(self),
-                Err(_) if stalled.is_finished() => return None,
-                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(1)).await,
-            }
-        }
-    }
 }
 
 /// A Bearer token refused before execution, as the drop-ins see it: 401, `message`, category
@@ -441,12 +141,11 @@ pub fn interop_python() -> Option<PathBuf> {
 /// (`python_venv`), made on first use.
 fn make_interop_python() -> Option<PathBuf> {
     let requirements = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/requirements.txt");
-    let bin =
-        customer_token_host::testutil::tool_or_skip(customer_token_host::testutil::python_venv(
-            Path::new(env!("CARGO_TARGET_TMPDIR")),
-            "interop-venv",
-            &requirements,
-        ))?;
+    let bin = tool_or_skip(customer_token_testkit::python_venv(
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        "interop-venv",
+        &requirements,
+    ))?;
     Some(bin.join("python"))
 }
 

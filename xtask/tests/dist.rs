@@ -53,7 +53,7 @@ fn wasm_opt() -> Option<PathBuf> {
         xtask::BINARYEN_VERSION
     );
     let installed = xtask::tools_dir().and_then(|dir| xtask::install_tools(&dir));
-    customer_token_host::testutil::tool_or_skip(installed.map_err(|err| {
+    customer_token_testkit::tool_or_skip(installed.map_err(|err| {
         format!(
             "wasm-opt (binaryen) was not found and could not be installed ({err:#}); to run \
              the optimized dist pipeline test: {WASM_OPT_HINT}"

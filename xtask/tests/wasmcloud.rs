@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use customer_token_host::sign::{self, Credentials, SignatureMethod};
-use customer_token_host::testutil::{RedisServer, TempDir, free_port, python_venv, tool_or_skip};
+use customer_token_testkit::{RedisServer, TempDir, free_port, python_venv, tool_or_skip};
 use serde_json::{Value, json};
 
 const CONSUMER_KEY: &str = "wasmcloud-ck";
@@ -580,7 +580,7 @@ fn the_product_on_wasmcloud_with_redis() {
     };
     suite(tools, "redis", Store::Redis(redis.url()), true);
     // The layout (README, wasmCloud): `<bucket>:<key>`, the key with `:` written `.`.
-    use customer_token_host::{KeyValue, RedisStore};
+    use customer_token_runtime::{KeyValue, RedisStore};
     let backend = RedisStore::connect(&redis.url()).unwrap();
     assert_is_the_seed_record(&backend.get("customer-token:customer.1").unwrap().unwrap());
     assert_eq!(backend.get("customer:1").unwrap(), None);

@@ -1,5 +1,8 @@
-//! Builds the workspace's WebAssembly components with a nested `cargo build` so that the host
-//! (its tests, benchmarks and server) always runs the current component.
+//! Builds the workspace's WebAssembly components with a nested `cargo build`, composes the
+//! product with each host adapter (`customer_token_compose::compose`), and hands the files to
+//! `src/lib.rs`, which embeds them: whoever depends on this crate (the server, the test kit,
+//! the benchmark) runs the current component, and nothing reads the target directory at run
+//! time.
 //!
 //! The nested build uses its own target directory (`<outer target dir>/wasm-build`) so it never
 //! waits on the outer cargo's build lock, and it runs with the outer build's compiler flags and
@@ -7,7 +10,8 @@
 //!
 //! Packages that share a manifest (the product component, the two host adapters and the example
 //! consumer, all members of the workspace) are built by one nested `cargo build -p a -p b ...`,
-//! so cargo starts once per workspace rather than once per package.
+//! so cargo starts once per workspace rather than once per package. The examples and the test
+//! guest are built only with the `examples` feature.
 //!
 //! Setting a package's variable (`CUSTOMER_TOKEN_WASM`, ...) at build time skips its nested build
 //! and uses that file instead.
@@ -19,7 +23,7 @@ use std::process::Command;
 const WASM_TARGET: &str = "wasm32-wasip2";
 
 /// One component to build: its manifest (relative to the workspace root), package name, the
-/// file cargo writes, the variable under which the path is handed to the host crate, and the
+/// file cargo writes, the variable under which the path is handed to `src/lib.rs`, and the
 /// paths (relative to the workspace root) whose changes rebuild it.
 struct WasmPackage {
     manifest: &'static str,
@@ -29,10 +33,13 @@ struct WasmPackage {
     watch: &'static [&'static str],
     /// Cargo features to build it with.
     features: &'static [&'static str],
+    /// Built only with this crate's `examples` feature (tests and benchmarks need it, the
+    /// server does not).
+    example: bool,
 }
 
-/// Every component the host needs. Adding an adapter is one more entry here; entries with the
-/// same manifest are built together.
+/// Every component built. Adding an adapter is one more entry here (and one in [`COMPOSITES`]);
+/// entries with the same manifest are built together.
 const PACKAGES: &[WasmPackage] = &[
     WasmPackage {
         manifest: "Cargo.toml",
@@ -40,12 +47,13 @@ const PACKAGES: &[WasmPackage] = &[
         artifact: "customer_token.wasm",
         env_var: "CUSTOMER_TOKEN_WASM",
         watch: &["src", "wit", "Cargo.toml", "Cargo.lock"],
-        // The host makes typed calls too (and composes consumers), so it runs the composable
-        // build; the HTTP builds (`spin build`, dist/) leave the `exchange` export out.
+        // The runtime makes typed calls too (and tests compose consumers), so this is the
+        // composable build; the HTTP builds (`spin build`, dist/) leave the `exchange` export out.
         features: &["customer-token/composable"],
+        example: false,
     },
-    // The host adapters that the Spin and Wasi flavors compose with the component
-    // (`Flavor::Spin`, `Flavor::Wasi`). They read the product's WIT from `wit/`.
+    // The host adapters, composed with the product into the Spin and Wasi composites below.
+    // They read the product's WIT from `wit/`.
     WasmPackage {
         manifest: "Cargo.toml",
         package: "customer-token-spin-adapter",
@@ -53,6 +61,7 @@ const PACKAGES: &[WasmPackage] = &[
         env_var: "CUSTOMER_TOKEN_SPIN_ADAPTER_WASM",
         watch: &["adapters", "wit", "Cargo.lock"],
         features: &[],
+        example: false,
     },
     WasmPackage {
         manifest: "Cargo.toml",
@@ -61,9 +70,10 @@ const PACKAGES: &[WasmPackage] = &[
         env_var: "CUSTOMER_TOKEN_WASI_ADAPTER_WASM",
         watch: &["adapters", "wit", "Cargo.lock"],
         features: &[],
+        example: false,
     },
-    // The example consumer that `ConsumerRuntime` composes with the product (through its typed
-    // `exchange` interface). A workspace member, so it shares the product's cargo invocation.
+    // The example consumer of the product's typed `exchange` interface. A workspace member, so it
+    // shares the product's cargo invocation.
     WasmPackage {
         manifest: "Cargo.toml",
         package: "customer-token-consumer-example",
@@ -71,8 +81,9 @@ const PACKAGES: &[WasmPackage] = &[
         env_var: "CUSTOMER_TOKEN_CONSUMER_WASM",
         watch: &["examples/consumer", "wit", "Cargo.lock"],
         features: &[],
+        example: true,
     },
-    // The benchmark's baseline: a minimal wasi:http component (bench/, `hello_wasm_path`).
+    // The benchmark's baseline: a minimal wasi:http component (bench/).
     WasmPackage {
         manifest: "Cargo.toml",
         package: "hello-wasi-http",
@@ -80,20 +91,48 @@ const PACKAGES: &[WasmPackage] = &[
         env_var: "HELLO_WASI_HTTP_WASM",
         watch: &["examples/hello", "Cargo.lock"],
         features: &[],
+        example: true,
     },
-    // Test fixture: a guest that traps, spins and forgets to answer (host/tests/misbehaving.rs).
+    // Test fixture: a guest that traps, spins and forgets to answer (runtime/tests/misbehaving.rs).
     WasmPackage {
-        manifest: "host/tests/fixtures/misbehaving-guest/Cargo.toml",
+        manifest: "runtime/tests/fixtures/misbehaving-guest/Cargo.toml",
         package: "misbehaving-guest",
         artifact: "misbehaving_guest.wasm",
         env_var: "MISBEHAVING_GUEST_WASM",
         watch: &[
             "wit",
-            "host/tests/fixtures/misbehaving-guest/src",
-            "host/tests/fixtures/misbehaving-guest/Cargo.toml",
-            "host/tests/fixtures/misbehaving-guest/Cargo.lock",
+            "runtime/tests/fixtures/misbehaving-guest/src",
+            "runtime/tests/fixtures/misbehaving-guest/Cargo.toml",
+            "runtime/tests/fixtures/misbehaving-guest/Cargo.lock",
         ],
         features: &[],
+        example: true,
+    },
+];
+
+/// A composite of the product and a host adapter: the variable its file is handed over in, and
+/// the variables of its two parts.
+struct Composite {
+    env_var: &'static str,
+    file: &'static str,
+    product: &'static str,
+    adapter: &'static str,
+}
+
+/// The product (its composable build) composed with each host's adapter: what
+/// dist/customer-token-{spin,wasi}.wasm are, with the typed `exchange` export kept.
+const COMPOSITES: &[Composite] = &[
+    Composite {
+        env_var: "CUSTOMER_TOKEN_SPIN_WASM",
+        file: "customer-token-spin.wasm",
+        product: "CUSTOMER_TOKEN_WASM",
+        adapter: "CUSTOMER_TOKEN_SPIN_ADAPTER_WASM",
+    },
+    Composite {
+        env_var: "CUSTOMER_TOKEN_WASI_WASM",
+        file: "customer-token-wasi.wasm",
+        product: "CUSTOMER_TOKEN_WASM",
+        adapter: "CUSTOMER_TOKEN_WASI_ADAPTER_WASM",
     },
 ];
 
@@ -102,16 +141,18 @@ fn main() {
     let workspace = manifest_dir
         .parent()
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| fail("the host crate has no parent directory (the workspace root)"));
+        .unwrap_or_else(|| {
+            fail("the components crate has no parent directory (the workspace root)")
+        });
     let wasm_target_dir = outer_target_dir(&workspace).join("wasm-build");
+    let examples = env::var_os("CARGO_FEATURE_EXAMPLES").is_some();
 
-    println!(
-        "cargo:rustc-env=CUSTOMER_TOKEN_WASMTIME_CACHE={}",
-        wasm_target_dir.join("wasmtime-cache").display()
-    );
-
+    let mut built = Vec::new();
     let mut to_build = Vec::new();
-    for package in PACKAGES {
+    for package in PACKAGES
+        .iter()
+        .filter(|package| examples || !package.example)
+    {
         for path in package.watch {
             println!("cargo:rerun-if-changed={}", workspace.join(path).display());
         }
@@ -127,23 +168,45 @@ fn main() {
                     ));
                 }
                 println!("cargo:rerun-if-changed={}", path.display());
-                println!("cargo:rustc-env={}={}", package.env_var, path.display());
+                built.push((package.env_var, path));
             }
             _ => to_build.push(package),
         }
     }
-    if to_build.is_empty() {
-        return;
-    }
-
-    check_wasm_target_installed();
-    for group in group_by_manifest(&to_build) {
-        build_wasm_packages(&workspace, &wasm_target_dir, &group);
-        for package in group {
-            let path = artifact_path(&wasm_target_dir, package);
-            println!("cargo:rustc-env={}={}", package.env_var, path.display());
+    if !to_build.is_empty() {
+        check_wasm_target_installed();
+        for group in group_by_manifest(&to_build) {
+            build_wasm_packages(&workspace, &wasm_target_dir, &group);
+            for package in group {
+                built.push((package.env_var, artifact_path(&wasm_target_dir, package)));
+            }
         }
     }
+    let out_dir = PathBuf::from(env_var("OUT_DIR"));
+    for composite in COMPOSITES {
+        let file = out_dir.join(composite.file);
+        compose(composite, &built, &file);
+        built.push((composite.env_var, file));
+    }
+    for (env_var, path) in built {
+        println!("cargo:rustc-env={env_var}={}", path.display());
+    }
+}
+
+/// Writes the composite of its product and adapter (both among `built`) to `file`.
+fn compose(composite: &Composite, built: &[(&str, PathBuf)], file: &Path) {
+    let read = |env_var: &str| {
+        let (_, path) = built
+            .iter()
+            .find(|(var, _)| *var == env_var)
+            .unwrap_or_else(|| fail(&format!("{env_var} was not built")));
+        std::fs::read(path)
+            .unwrap_or_else(|e| fail(&format!("cannot read {}: {e}", path.display())))
+    };
+    let bytes = customer_token_compose::compose(&read(composite.product), &read(composite.adapter))
+        .unwrap_or_else(|e| fail(&format!("composing {}: {e:#}", composite.file)));
+    std::fs::write(file, bytes)
+        .unwrap_or_else(|e| fail(&format!("cannot write {}: {e}", file.display())));
 }
 
 /// The packages grouped by manifest, in the order each manifest first appears.

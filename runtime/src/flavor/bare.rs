@@ -1,40 +1,33 @@
-//! The per-request store data, and the host side of the component's own imports.
+//! The component alone: its own `commerce:customer-token/customer-store` and `secrets` imports,
+//! hosted directly over the store and the secrets.
 
-use super::bindings::{customer_store, secrets};
-use crate::backend::{Store, StoreError};
-use crate::secrets::SecretMap;
-use std::sync::Arc;
-use wasmtime::StoreLimits;
-use wasmtime::component::ResourceTable;
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+use super::Host;
+use crate::bindings::{customer_store, secrets};
+use crate::state::State;
+use crate::stores::{CounterFormat, KeyValue, StoreError};
+use wasmtime::component::{HasSelf, Linker};
 
-/// Everything one instance of the component can reach.
-pub(crate) struct State {
-    pub(crate) table: ResourceTable,
-    pub(crate) wasi: WasiCtx,
-    pub(crate) http: WasiHttpCtx,
-    pub(crate) backend: Store,
-    pub(crate) secrets: Arc<SecretMap>,
-    pub(crate) limits: StoreLimits,
-}
+/// The product's own interfaces, as the native host and the test harness give them.
+pub(crate) struct Bare;
 
-impl WasiView for State {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+impl Host for Bare {
+    fn name(&self) -> &'static str {
+        "bare"
     }
-}
 
-impl WasiHttpView for State {
-    fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView {
-            ctx: &mut self.http,
-            table: &mut self.table,
-            hooks: Default::default(),
-        }
+    fn counters(&self) -> CounterFormat {
+        CounterFormat::Decimal
+    }
+
+    fn marks(&self, import: &str) -> bool {
+        import.starts_with("commerce:customer-token/customer-store@")
+            || import.starts_with("commerce:customer-token/secrets@")
+    }
+
+    fn add_to_linker(&self, linker: &mut Linker<State>) -> wasmtime::Result<()> {
+        customer_store::add_to_linker::<State, HasSelf<State>>(linker, |state| state)?;
+        secrets::add_to_linker::<State, HasSelf<State>>(linker, |state| state)?;
+        Ok(())
     }
 }
 

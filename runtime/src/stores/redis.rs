@@ -208,8 +208,8 @@ impl KeyValue for RedisStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::RedisServer;
     use customer_token_store::conformance;
+    use customer_token_testkit::RedisServer;
     use std::sync::Arc;
 
     #[test]
@@ -263,7 +263,7 @@ mod tests {
 
     #[test]
     fn an_unreachable_server_or_a_wrong_url_is_refused_with_a_clear_message() {
-        let port = crate::testutil::free_port();
+        let port = customer_token_testkit::free_port();
         let message = RedisStore::connect(&format!("redis://127.0.0.1:{port}"))
             .unwrap_err()
             .to_string();

@@ -510,8 +510,8 @@ impl KeyValue for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::TempDir;
     use customer_token_store::conformance;
+    use customer_token_testkit::TempDir;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicI64, Ordering};
 

@@ -1,9 +1,9 @@
 //! The component's wall clock: real time, or a `TestClock` that tests set and advance.
 
+use customer_token_runtime::HostWallClock;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use wasmtime_wasi::HostWallClock;
 
 /// A shared, settable wall clock. Clones share the same time, so a test keeps one clone and
 /// moves the time that every instance created from the `Runtime` sees through
@@ -56,7 +56,7 @@ impl TestClock {
 
     /// The clock as a store's expiry clock (whole Unix seconds), so that an embedded store
     /// expires keys by the time the test sets.
-    pub fn as_now(&self) -> customer_token_store::Now {
+    pub fn as_now(&self) -> customer_token_runtime::Now {
         let clock = self.clone();
         Arc::new(move || i64::try_from(clock.unix_seconds()).unwrap_or(i64::MAX))
     }

@@ -1,18 +1,48 @@
-//! Which host the runtime imitates.
+//! Which host the runtime imitates: one module per host ([`bare`], [`spin`], [`wasi`]), each
+//! implementing [`Host`], and the [`Flavor`] that names one of them.
 
-use crate::backend::{CounterFormat, MemoryStore, Now};
+mod bare;
+mod keyvalue;
+pub(crate) mod spin;
+mod wasi;
+
+pub use self::spin::{SPIN_ROUTE, UNKNOWN_CLIENT_ADDR, spin_trigger_request};
+
+use crate::state::State;
+use crate::stores::{CounterFormat, MemoryStore, Now};
+use bytes::Bytes;
 use std::fmt;
-use std::path::PathBuf;
 use std::str::FromStr;
+use wasmtime::component::Linker;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+
+/// What one host gives the component (its imports) and how it hands over a request.
+pub(crate) trait Host: Sync {
+    /// `bare`, `spin` or `wasi`.
+    fn name(&self) -> &'static str;
+    /// How the host's default store keeps counters.
+    fn counters(&self) -> CounterFormat;
+    /// Whether a component importing `import` is built for this host.
+    fn marks(&self, import: &str) -> bool;
+    /// Adds the host's own interfaces (beyond WASI and wasi:http) to `linker`.
+    fn add_to_linker(&self, linker: &mut Linker<State>) -> wasmtime::Result<()>;
+    /// The request as the host's trigger hands it to the component, and the scheme it reports.
+    fn incoming(&self, request: http::Request<Bytes>) -> (Scheme, http::Request<Bytes>) {
+        match request.uri().scheme_str() {
+            Some("https") => (Scheme::Https, request),
+            _ => (Scheme::Http, request),
+        }
+    }
+}
 
 /// The environment variable that chooses the default flavor ([`Flavor::from_env`]).
 pub const FLAVOR_ENV_VAR: &str = "CUSTOMER_TOKEN_FLAVOR";
 
 /// Which host the runtime imitates, and so what the component is linked against.
 ///
-/// Everything else (the pooling allocator, the call timeout, log capture, the test clock, and the
+/// Everything else (the pooling allocator, the call timeout, log capture, the clock, and the
 /// `handle`/`exchange`/`verify_token` calls) is the same for every flavor, so a test suite runs
-/// against each by changing only [`RuntimeBuilder::flavor`](super::RuntimeBuilder::flavor).
+/// against each by changing only the component it is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Flavor {
     /// The component alone, with its own `commerce:customer-token/customer-store` and
@@ -35,22 +65,35 @@ impl Flavor {
     /// Every flavor, bare first.
     pub const ALL: [Flavor; 3] = [Flavor::Bare, Flavor::Spin, Flavor::Wasi];
 
+    /// The host the flavor names: the one place that maps one to the other.
+    pub(crate) fn host(self) -> &'static dyn Host {
+        match self {
+            Flavor::Bare => &bare::Bare,
+            Flavor::Spin => &spin::Spin,
+            Flavor::Wasi => &wasi::Wasi,
+        }
+    }
+
     /// The flavor's name: `bare`, `spin` or `wasi`.
     pub fn name(self) -> &'static str {
-        match self {
-            Flavor::Bare => "bare",
-            Flavor::Spin => "spin",
-            Flavor::Wasi => "wasi",
-        }
+        self.host().name()
     }
 
     /// How the flavor's host keeps counters, and so the default in-memory store under it:
     /// Spin's SQLite store 8 bytes little-endian, the others decimal text.
     pub fn counters(self) -> CounterFormat {
-        match self {
-            Flavor::Spin => CounterFormat::LittleEndian64,
-            Flavor::Bare | Flavor::Wasi => CounterFormat::Decimal,
-        }
+        self.host().counters()
+    }
+
+    /// The flavor a component is built for, told by its imports: `None` if it imports none of
+    /// any host's own interfaces (a plain `wasi:http` component runs under every flavor).
+    pub fn of_imports<'a>(imports: impl IntoIterator<Item = &'a str>) -> Option<(Flavor, String)> {
+        imports.into_iter().find_map(|import| {
+            Flavor::ALL
+                .into_iter()
+                .find(|flavor| flavor.host().marks(import))
+                .map(|flavor| (flavor, import.to_owned()))
+        })
     }
 
     /// An empty in-memory store as the flavor's host keeps one: its [counters](Self::counters),
@@ -62,9 +105,9 @@ impl Flavor {
     }
 
     /// The flavor named by the `CUSTOMER_TOKEN_FLAVOR` environment variable (`bare`, `spin` or
-    /// `wasi`, any case), [`Flavor::Bare`] if it is unset or empty. This is the default of
-    /// [`RuntimeBuilder::flavor`](super::RuntimeBuilder::flavor), so that a suite written
-    /// against the default runs under another host with `CUSTOMER_TOKEN_FLAVOR=spin cargo test`.
+    /// `wasi`, any case), [`Flavor::Bare`] if it is unset or empty: the server's default, and
+    /// the test kit's, so that a suite runs under another host with
+    /// `CUSTOMER_TOKEN_FLAVOR=spin cargo test`.
     pub fn from_env() -> Result<Flavor, UnknownFlavor> {
         match std::env::var(FLAVOR_ENV_VAR) {
             Ok(name) if !name.trim().is_empty() => name.trim().parse(),
@@ -72,32 +115,6 @@ impl Flavor {
             Err(std::env::VarError::NotUnicode(name)) => {
                 Err(UnknownFlavor(name.to_string_lossy().into_owned()))
             }
-        }
-    }
-
-    /// The adapter component the flavor composes with the product component: the one the build
-    /// produced, unless the variable named by [`Flavor::adapter_env_var`] names another file at
-    /// run time. `None` for [`Flavor::Bare`].
-    pub fn adapter_path(self) -> Option<PathBuf> {
-        let var = self.adapter_env_var()?;
-        let built = match self {
-            Flavor::Bare => return None,
-            Flavor::Spin => env!("CUSTOMER_TOKEN_SPIN_ADAPTER_WASM"),
-            Flavor::Wasi => env!("CUSTOMER_TOKEN_WASI_ADAPTER_WASM"),
-        };
-        Some(match std::env::var_os(var) {
-            Some(path) if !path.is_empty() => PathBuf::from(path),
-            _ => PathBuf::from(built),
-        })
-    }
-
-    /// The environment variable that overrides the flavor's adapter, at build time and at run
-    /// time (`None` for [`Flavor::Bare`]).
-    pub fn adapter_env_var(self) -> Option<&'static str> {
-        match self {
-            Flavor::Bare => None,
-            Flavor::Spin => Some("CUSTOMER_TOKEN_SPIN_ADAPTER_WASM"),
-            Flavor::Wasi => Some("CUSTOMER_TOKEN_WASI_ADAPTER_WASM"),
         }
     }
 }
@@ -151,11 +168,23 @@ mod tests {
     }
 
     #[test]
-    fn adapters_exist_for_the_composed_flavors() {
-        assert_eq!(Flavor::Bare.adapter_path(), None);
-        for flavor in [Flavor::Spin, Flavor::Wasi] {
-            let path = flavor.adapter_path().unwrap();
-            assert!(path.is_file(), "{flavor}: {}", path.display());
-        }
+    fn imports_tell_the_flavor() {
+        let of = |imports: &[&str]| Flavor::of_imports(imports.iter().copied()).map(|(f, _)| f);
+        assert_eq!(
+            of(&[
+                "wasi:io/streams@0.2.6",
+                "commerce:customer-token/customer-store@0.3.0"
+            ]),
+            Some(Flavor::Bare)
+        );
+        assert_eq!(
+            of(&["wasi:keyvalue/store@0.2.0-draft2"]),
+            Some(Flavor::Spin)
+        );
+        assert_eq!(
+            of(&["wasi:keyvalue/atomics@0.2.0-draft"]),
+            Some(Flavor::Wasi)
+        );
+        assert_eq!(of(&["wasi:http/types@0.2.6"]), None);
     }
 }

@@ -1,42 +1,30 @@
-//! Runs the component: one engine and pre-instantiated component per process and flavor, a fresh
-//! store and instance per request (as Spin does).
+//! Runs a component: one engine and pre-instantiated component per process and flavor, a fresh
+//! store and instance per call (as Spin does).
 //!
-//! The [`Flavor`] decides what the component is linked against: its own two interfaces hosted
-//! directly (`Bare`), or, composed with a host adapter, Spin's (`Spin`) or wasmtime's and
-//! wasmCloud's (`Wasi`) key-value and config interfaces.
+//! A [`Runtime`] makes the calls the component exports: `wasi:http` requests ([`Runtime::handle`]),
+//! the product's typed `exchange` interface ([`Runtime::exchange`], the composable build only),
+//! and the example consumer's `login` ([`Runtime::sign_in`], a consumer composed with the
+//! product). A call the component does not export is an error naming what it lacks.
 
-pub(crate) mod bindings;
-mod consumer;
-mod engine;
-mod flavor;
-mod hosts;
-mod state;
-
-pub use self::consumer::{CONSUMER_WASM_ENV_VAR, ConsumerRuntime, default_consumer_wasm_path};
-pub use self::engine::{EPOCH_TICK, LoadTimings, engine_config, pool, uses_pooling_allocator};
-pub use self::flavor::{FLAVOR_ENV_VAR, Flavor, UnknownFlavor};
-pub use self::hosts::spin::{SPIN_ROUTE, UNKNOWN_CLIENT_ADDR, spin_trigger_request};
-
-use self::bindings::exchange::{
+use crate::bindings::exchange::{
     self, Customer, CustomerInput, Error as ExchangeError, ExchangeOutput,
 };
-use self::engine::Loaded;
-use self::state::State;
-use crate::backend::{self, real_now};
-use crate::clock::TestClock;
+use crate::engine::{self, Loaded, pool};
+use crate::flavor::Flavor;
 use crate::logs::LogBuffer;
 use crate::secrets::SecretMap;
+use crate::state::State;
+use crate::stores::{self, real_now};
+use crate::wasm::Wasm;
 use anyhow::{Context as _, Result, anyhow, bail};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use std::future::Future;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use wasmtime::component::ResourceTable;
 use wasmtime::{Engine, Store, StoreLimitsBuilder};
-use wasmtime_wasi::WasiCtx;
-use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi::{HostWallClock, WasiCtx};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpView};
 
 /// How long one call into the component may take before it is cut off, by default.
@@ -46,70 +34,59 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// blocked in the host rather than executing wasm.
 const HOST_GRACE: Duration = Duration::from_secs(1);
 
-/// The hello-world wasi:http component built with the host (`examples/hello`), the
-/// benchmark's baseline. Any plain wasi:http component runs on [`Runtime`] and
-/// [`Server`](crate::server::Server) as the product does: the linker offers the product's own
-/// imports too, and a component that does not use them is not bothered by them.
-pub fn hello_wasm_path() -> PathBuf {
-    PathBuf::from(env!("HELLO_WASI_HTTP_WASM"))
-}
-
-/// The component the build produced (`CUSTOMER_TOKEN_WASM` at build time), unless the
-/// `CUSTOMER_TOKEN_WASM` environment variable names another file at run time.
-pub fn default_wasm_path() -> PathBuf {
-    match std::env::var_os("CUSTOMER_TOKEN_WASM") {
-        Some(path) if !path.is_empty() => PathBuf::from(path),
-        _ => PathBuf::from(env!("CUSTOMER_TOKEN_WASM")),
-    }
-}
+/// A wall clock shared by every instance of a runtime.
+pub type Clock = Arc<dyn HostWallClock + Sync>;
 
 /// Configures a [`Runtime`].
 #[derive(Default)]
 pub struct RuntimeBuilder {
-    wasm: Option<PathBuf>,
+    component: Option<Wasm>,
     flavor: Option<Flavor>,
-    backend: Option<backend::Store>,
+    backend: Option<stores::Store>,
     secrets: SecretMap,
-    clock: Option<TestClock>,
+    clock: Option<Clock>,
     capture_logs: bool,
     timeout: Option<Duration>,
-    consumer: Option<PathBuf>,
 }
 
 impl RuntimeBuilder {
-    /// The component file (default: [`default_wasm_path`]).
-    pub fn wasm(mut self, path: impl Into<PathBuf>) -> Self {
-        self.wasm = Some(path.into());
+    /// The component to run (required): the product, the product composed with a host adapter
+    /// (dist/customer-token-spin.wasm, ...), a consumer composed with either, or any `wasi:http`
+    /// component.
+    pub fn component(mut self, component: Wasm) -> Self {
+        self.component = Some(component);
         self
     }
 
-    /// Which host to imitate (default: [`Flavor::from_env`], which is [`Flavor::Bare`] unless
-    /// `CUSTOMER_TOKEN_FLAVOR` says otherwise). For [`Flavor::Spin`] and [`Flavor::Wasi`] the
-    /// component is composed with that host's adapter ([`Flavor::adapter_path`]) once per
-    /// process.
+    /// Which host to imitate. By default, the one the component's imports are for (bare for a
+    /// component that imports no host's own interfaces); a component built for another host is
+    /// refused.
     pub fn flavor(mut self, flavor: Flavor) -> Self {
         self.flavor = Some(flavor);
         self
     }
 
-    /// The key-value store behind `customer-store` (default: a fresh [`MemoryStore`] with the
-    /// flavor's [counters](Flavor::counters), expiring keys by the runtime's clock). Counters
+    /// The key-value store behind the component's storage (default: a fresh [`MemoryStore`] with
+    /// the flavor's [counters](Flavor::counters), expiring keys by the runtime's clock). Counters
     /// are kept as the store keeps them, under every flavor, as on the real hosts: a Spin on
     /// SQLite keeps 8 bytes little-endian, a Spin on Redis decimal text.
-    pub fn backend(mut self, backend: backend::Store) -> Self {
+    ///
+    /// [`MemoryStore`]: crate::MemoryStore
+    pub fn backend(mut self, backend: stores::Store) -> Self {
         self.backend = Some(backend);
         self
     }
 
-    /// The values behind `secrets` (default: none).
+    /// The values behind the component's configuration (default: none).
     pub fn secrets(mut self, secrets: SecretMap) -> Self {
         self.secrets = secrets;
         self
     }
 
-    /// The wall clock the component sees (default: real time).
-    pub fn clock(mut self, clock: TestClock) -> Self {
-        self.clock = Some(clock);
+    /// The wall clock the component sees, and the default store expires keys by (default: real
+    /// time).
+    pub fn clock(mut self, clock: impl HostWallClock + Sync + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
         self
     }
 
@@ -126,67 +103,43 @@ impl RuntimeBuilder {
         self
     }
 
-    /// The consumer component that [`build_consumer`](Self::build_consumer) composes with the
-    /// product (default: [`default_consumer_wasm_path`], the example consumer). Ignored by
-    /// [`build`](Self::build).
-    pub fn consumer_wasm(mut self, path: impl Into<PathBuf>) -> Self {
-        self.consumer = Some(path.into());
-        self
-    }
-
-    /// Loads the component (composed with the flavor's adapter and compiled once per process,
-    /// path and flavor) and builds the runtime.
+    /// Compiles the component (once per process) and links it for the flavor (once per
+    /// process and flavor), and builds the runtime.
     pub fn build(self) -> Result<Runtime> {
-        let (wasm, flavor) = self.product()?;
-        let loaded = engine::load(&wasm, flavor)?;
-        let calls = self.into_calls(loaded.engine.clone(), flavor);
+        let component = self
+            .component
+            .context("no component given: RuntimeBuilder::component is required")?;
+        let loaded = engine::load(&component, self.flavor)?;
+        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let ticks = timeout
+            .as_millis()
+            .div_ceil(engine::EPOCH_TICK.as_millis())
+            .max(1);
+        let backend = self.backend.unwrap_or_else(|| {
+            let now = match &self.clock {
+                Some(clock) => unix_seconds_of(clock.clone()),
+                None => real_now(),
+            };
+            Arc::new(loaded.flavor.memory_store(now))
+        });
         Ok(Runtime {
-            inner: Arc::new(Inner { loaded, calls }),
+            inner: Arc::new(Inner {
+                engine: loaded.engine.clone(),
+                loaded,
+                backend,
+                secrets: Arc::new(self.secrets),
+                clock: self.clock,
+                logs: self.capture_logs.then(LogBuffer::new),
+                timeout,
+                deadline_ticks: u64::try_from(ticks).unwrap_or(u64::MAX),
+            }),
         })
     }
+}
 
-    /// Composes the consumer ([`consumer_wasm`](Self::consumer_wasm)) with the product (the
-    /// component, composed with the flavor's adapter for [`Flavor::Spin`] and [`Flavor::Wasi`]),
-    /// compiles the composite once per process, consumer, product and flavor, and builds a
-    /// runtime that calls the consumer's `example:consumer/login` export. Everything else (the
-    /// backend, secrets, clock, logs and timeout) works as for [`build`](Self::build).
-    pub fn build_consumer(self) -> Result<ConsumerRuntime> {
-        let (wasm, flavor) = self.product()?;
-        let consumer = self
-            .consumer
-            .clone()
-            .unwrap_or_else(default_consumer_wasm_path);
-        let loaded = engine::load_consumer(&consumer, &wasm, flavor)?;
-        let calls = self.into_calls(loaded.engine.clone(), flavor);
-        Ok(ConsumerRuntime::new(loaded, calls))
-    }
-
-    /// The product component and the flavor to run it under.
-    fn product(&self) -> Result<(PathBuf, Flavor)> {
-        let wasm = self.wasm.clone().unwrap_or_else(default_wasm_path);
-        let flavor = match self.flavor {
-            Some(flavor) => flavor,
-            None => Flavor::from_env()?,
-        };
-        Ok((wasm, flavor))
-    }
-
-    fn into_calls(self, engine: Engine, flavor: Flavor) -> Calls {
-        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let ticks = timeout.as_millis().div_ceil(EPOCH_TICK.as_millis()).max(1);
-        Calls {
-            engine,
-            backend: self.backend.unwrap_or_else(|| {
-                let now = self.clock.as_ref().map_or_else(real_now, TestClock::as_now);
-                Arc::new(flavor.memory_store(now))
-            }),
-            secrets: Arc::new(self.secrets),
-            clock: self.clock,
-            logs: self.capture_logs.then(LogBuffer::new),
-            timeout,
-            deadline_ticks: u64::try_from(ticks).unwrap_or(u64::MAX),
-        }
-    }
+/// A store's expiry clock that reads `clock`.
+fn unix_seconds_of(clock: Clock) -> stores::Now {
+    Arc::new(move || i64::try_from(clock.now().as_secs()).unwrap_or(i64::MAX))
 }
 
 /// A loaded component with its store, secrets and clock. Cheap to clone; clones share
@@ -197,17 +150,11 @@ pub struct Runtime {
 }
 
 struct Inner {
-    loaded: Arc<Loaded>,
-    calls: Calls,
-}
-
-/// What each call's store is made from, and how long a call may take: the same for a
-/// [`Runtime`] and a [`ConsumerRuntime`].
-struct Calls {
     engine: Engine,
-    backend: backend::Store,
+    loaded: Arc<Loaded>,
+    backend: stores::Store,
     secrets: Arc<SecretMap>,
-    clock: Option<TestClock>,
+    clock: Option<Clock>,
     logs: Option<LogBuffer>,
     timeout: Duration,
     deadline_ticks: u64,
@@ -216,10 +163,10 @@ struct Calls {
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Runtime")
-            .field("wasm", &self.inner.loaded.path)
+            .field("component", &self.inner.loaded.name)
             .field("flavor", &self.inner.loaded.flavor)
-            .field("secrets", &self.inner.calls.secrets)
-            .field("timeout", &self.inner.calls.timeout)
+            .field("secrets", &self.inner.secrets)
+            .field("timeout", &self.inner.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -230,9 +177,9 @@ impl Runtime {
         RuntimeBuilder::default()
     }
 
-    /// The component file in use (canonical path).
-    pub fn wasm_path(&self) -> &Path {
-        &self.inner.loaded.path
+    /// The component's name, as it was given.
+    pub fn component_name(&self) -> &str {
+        &self.inner.loaded.name
     }
 
     /// The host flavor the component runs under.
@@ -240,63 +187,60 @@ impl Runtime {
         self.inner.loaded.flavor
     }
 
-    /// The adapter composed with the component (canonical path; `None` for [`Flavor::Bare`]).
-    pub fn adapter_path(&self) -> Option<&Path> {
-        self.inner.loaded.adapter.as_deref()
-    }
-
-    /// How long composing and compiling the component took when this process first loaded it.
-    pub fn load_timings(&self) -> LoadTimings {
-        self.inner.loaded.timings
+    /// How long compiling the component (or fetching it from wasmtime's on-disk cache) took when
+    /// this process first loaded it.
+    pub fn compile_time(&self) -> Duration {
+        self.inner.loaded.compile_time
     }
 
     /// The key-value store the component uses.
-    pub fn backend(&self) -> &backend::Store {
-        &self.inner.calls.backend
-    }
-
-    /// The test clock, if one was given.
-    pub fn clock(&self) -> Option<&TestClock> {
-        self.inner.calls.clock.as_ref()
+    pub fn backend(&self) -> &stores::Store {
+        &self.inner.backend
     }
 
     /// The configured call timeout.
     pub fn timeout(&self) -> Duration {
-        self.inner.calls.timeout
+        self.inner.timeout
     }
 
     /// The component's captured stderr (and stdout) so far; empty unless `capture_logs(true)`.
     pub fn logs(&self) -> String {
-        self.inner.calls.logs()
+        self.inner
+            .logs
+            .as_ref()
+            .map(LogBuffer::contents)
+            .unwrap_or_default()
     }
 
     /// Forgets the captured logs.
     pub fn clear_logs(&self) {
-        self.inner.calls.clear_logs();
+        if let Some(logs) = &self.inner.logs {
+            logs.clear();
+        }
     }
 
     /// Sends one HTTP request through `wasi:http/incoming-handler` and collects the response.
     ///
     /// The request's URI should be absolute (`http://host/graphql?...`): its scheme and authority
     /// are what the component sees (scheme `http` if absent; authority from the `Host` header if
-    /// the URI has none). A trap, a timeout or a component that never answers is an `Err`.
+    /// the URI has none), as the flavor's host hands them over. A trap, a timeout or a component
+    /// that never answers is an `Err`.
     pub async fn handle(&self, request: http::Request<Bytes>) -> Result<http::Response<Bytes>> {
-        let timeout = self.inner.calls.timeout;
+        let timeout = self.inner.timeout;
         tokio::time::timeout(timeout + HOST_GRACE, self.handle_inner(request))
             .await
             .map_err(|_| anyhow!("the component did not answer within {timeout:?}"))?
     }
 
     async fn handle_inner(&self, request: http::Request<Bytes>) -> Result<http::Response<Bytes>> {
-        let mut store = self.inner.calls.new_store();
-        let (scheme, request) = match self.flavor() {
-            // Spin's trigger adds its headers, and its wasi executor says `http` even over TLS.
-            Flavor::Spin => (Scheme::Http, spin_trigger_request(request, None)),
-            _ => match request.uri().scheme_str() {
-                Some("https") => (Scheme::Https, request),
-                _ => (Scheme::Http, request),
-            },
+        let Some(http) = self.inner.loaded.http.clone() else {
+            bail!(
+                "{} has no wasi:http/incoming-handler export",
+                self.component_name()
+            );
         };
+        let mut store = self.new_store();
+        let (scheme, request) = self.flavor().host().incoming(request);
         let (parts, body) = request.into_parts();
         let body = Full::new(body).map_err(|never| -> wasmtime_wasi_http::Error { match never {} });
         let incoming = store
@@ -316,7 +260,7 @@ impl Runtime {
         let pre = self.inner.loaded.pre.clone();
         let mut task = AbortOnDrop(tokio::spawn(async move {
             let instance = pre.instantiate_async(&mut store).await?;
-            instance
+            http.load(&mut store, &instance)?
                 .wasi_http_incoming_handler()
                 .call_handle(&mut store, incoming, outparam)
                 .await
@@ -380,40 +324,73 @@ impl Runtime {
             anyhow!(
                 "{} has no `exchange` export: it is an HTTP build, and typed calls need the \
                  composable one (`--features composable`, dist/customer-token-composable.wasm)",
-                self.wasm_path().display()
+                self.component_name()
             )
         })?;
         let pre = self.inner.loaded.pre.clone();
-        let mut store = self.inner.calls.new_store();
-        self.inner
-            .calls
-            .with_timeout(async move {
-                let instance = pre.instance_pre().instantiate_async(&mut store).await?;
-                let guest = indices.load(&mut store, &instance)?;
-                call(&guest, &mut store).await
-            })
+        let mut store = self.new_store();
+        self.with_timeout(async move {
+            let instance = pre.instantiate_async(&mut store).await?;
+            let guest = indices.load(&mut store, &instance)?;
+            call(&guest, &mut store).await
+        })
+        .await
+    }
+
+    /// Calls the example consumer's `sign-in`: `Ok("<customer id>:<token>")`, or the product's
+    /// error as `Err("<kind>: <message>")`. A trap or a timeout is the outer `Err`.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        firstname: &str,
+        lastname: &str,
+    ) -> Result<Result<String, String>> {
+        let (email, firstname, lastname) =
+            (email.to_owned(), firstname.to_owned(), lastname.to_owned());
+        self.call_login(async move |login, store| {
+            login
+                .call_sign_in(store, &email, &firstname, &lastname)
+                .await
+        })
+        .await
+    }
+
+    /// Calls the example consumer's `whoami`: `Ok(email)` of the customer `token` belongs to, or
+    /// the product's error as `Err("<kind>: <message>")`. A trap or a timeout is the outer `Err`.
+    pub async fn whoami(&self, token: &str) -> Result<Result<String, String>> {
+        let token = token.to_owned();
+        self.call_login(async move |login, store| login.call_whoami(store, &token).await)
             .await
     }
-}
 
-impl Calls {
-    fn logs(&self) -> String {
-        self.logs
-            .as_ref()
-            .map(LogBuffer::contents)
-            .unwrap_or_default()
-    }
-
-    fn clear_logs(&self) {
-        if let Some(logs) = &self.logs {
-            logs.clear();
-        }
+    /// Instantiates the component and makes one call on its `example:consumer/login` export.
+    async fn call_login<T>(
+        &self,
+        call: impl AsyncFnOnce(
+            &crate::bindings::consumer::exports::example::consumer::login::Guest,
+            &mut Store<State>,
+        ) -> wasmtime::Result<T>,
+    ) -> Result<T> {
+        let indices = self.inner.loaded.login.clone().ok_or_else(|| {
+            anyhow!(
+                "{} has no example:consumer/login export: it is not a consumer",
+                self.component_name()
+            )
+        })?;
+        let pre = self.inner.loaded.pre.clone();
+        let mut store = self.new_store();
+        self.with_timeout(async move {
+            let instance = pre.instantiate_async(&mut store).await?;
+            let consumer = indices.load(&mut store, &instance)?;
+            call(consumer.example_consumer_login(), &mut store).await
+        })
+        .await
     }
 
     /// Runs one call into the component, cutting it off after the timeout (plus a grace period
     /// for a call blocked in the host; the epoch deadline stops one executing wasm).
     async fn with_timeout<T>(&self, call: impl Future<Output = wasmtime::Result<T>>) -> Result<T> {
-        let timeout = self.timeout;
+        let timeout = self.inner.timeout;
         match tokio::time::timeout(timeout + HOST_GRACE, call).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(trap)) => Err(trap_error(trap)),
@@ -423,8 +400,9 @@ impl Calls {
 
     /// A fresh store for one call.
     fn new_store(&self) -> Store<State> {
+        let inner = &self.inner;
         let mut wasi = WasiCtx::builder();
-        match &self.logs {
+        match &inner.logs {
             Some(logs) => {
                 wasi.stderr(logs.clone()).stdout(logs.clone());
             }
@@ -432,8 +410,8 @@ impl Calls {
                 wasi.inherit_stderr().inherit_stdout();
             }
         }
-        if let Some(clock) = &self.clock {
-            wasi.wall_clock(clock.clone());
+        if let Some(clock) = &inner.clock {
+            wasi.wall_clock(SharedClock(clock.clone()));
         }
         let limits = StoreLimitsBuilder::new()
             .memory_size(pool::MAX_MEMORY_SIZE)
@@ -444,15 +422,28 @@ impl Calls {
             table: ResourceTable::new(),
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
-            backend: self.backend.clone(),
-            secrets: self.secrets.clone(),
+            backend: inner.backend.clone(),
+            secrets: inner.secrets.clone(),
             limits,
         };
-        let mut store = Store::new(&self.engine, state);
+        let mut store = Store::new(&inner.engine, state);
         store.limiter(|state| &mut state.limits);
-        store.set_epoch_deadline(self.deadline_ticks);
+        store.set_epoch_deadline(inner.deadline_ticks);
         store.epoch_deadline_trap();
         store
+    }
+}
+
+/// The runtime's clock, as each instance's WASI context takes one.
+struct SharedClock(Clock);
+
+impl HostWallClock for SharedClock {
+    fn resolution(&self) -> Duration {
+        self.0.resolution()
+    }
+
+    fn now(&self) -> Duration {
+        self.0.now()
     }
 }
 

@@ -2,16 +2,15 @@
 //! (fixture: tests/fixtures/misbehaving-guest).
 
 use bytes::Bytes;
-use customer_token_host::exchange::{CustomerInput, Error as ExchangeError};
-use customer_token_host::{Flavor, Runtime};
+use customer_token_runtime::Runtime;
+use customer_token_runtime::exchange::{CustomerInput, Error as ExchangeError};
+use customer_token_testkit::components;
+use customer_token_testkit::fixture::customer_input;
 use std::time::{Duration, Instant};
 
 fn runtime(timeout: Duration) -> Runtime {
-    // The fixture imports nothing of ours, so there is nothing to plug an adapter into: always
-    // bare, whatever CUSTOMER_TOKEN_FLAVOR says.
     Runtime::builder()
-        .wasm(env!("MISBEHAVING_GUEST_WASM"))
-        .flavor(Flavor::Bare)
+        .component(components::misbehaving_guest())
         .capture_logs(true)
         .timeout(timeout)
         .build()
@@ -69,19 +68,9 @@ async fn a_missing_response_is_an_error() {
 async fn typed_exports_round_trip() {
     let runtime = runtime(Duration::from_secs(5));
     let input = CustomerInput {
-        prefix: None,
-        firstname: "Roni".into(),
-        middlename: None,
-        lastname: "Cost".into(),
-        suffix: None,
-        email: "roni_cost@example.com".into(),
-        date_of_birth: None,
-        taxvat: None,
         gender: Some(3),
         is_subscribed: Some(true),
-        custom_attributes: Vec::new(),
-        allow_remote_shopping_assistance: None,
-        subject: None,
+        ..customer_input("roni_cost@example.com")
     };
     let output = runtime.exchange(input).await.unwrap().unwrap();
     assert_eq!(output.token, "roni_cost@example.com");

@@ -29,10 +29,11 @@
 //!
 //! [`StoreError::AccessDenied`]: crate::StoreError::AccessDenied
 
-use super::KvError;
-use crate::backend::KeyValue;
-use crate::runtime::state::State;
+use super::Host;
+use super::keyvalue::KvError;
 use crate::secrets::SecretMap;
+use crate::state::State;
+use crate::stores::KeyValue;
 use wasmtime::component::{HasData, Linker, Resource, ResourceTable};
 
 mod bindings {
@@ -55,16 +56,45 @@ mod bindings {
         world: "wasi-imports",
         imports: { default: trappable },
         trappable_error_type: {
-            "wasi:keyvalue/store.error" => crate::runtime::hosts::KvError,
+            "wasi:keyvalue/store.error" => crate::flavor::keyvalue::KvError,
         },
         with: {
-            "wasi:keyvalue/store.bucket": crate::runtime::hosts::wasi::WasiBucket,
+            "wasi:keyvalue/store.bucket": crate::flavor::wasi::WasiBucket,
         },
     });
 }
 
 use bindings::wasi::config::store as config;
 use bindings::wasi::keyvalue::{atomics, store};
+
+/// `wasmtime serve -Skeyvalue -Sconfig` and wasmCloud 2.x: their key-value and config interfaces.
+pub(crate) struct Wasi;
+
+impl Host for Wasi {
+    fn name(&self) -> &'static str {
+        "wasi"
+    }
+
+    fn counters(&self) -> crate::stores::CounterFormat {
+        crate::stores::CounterFormat::Decimal
+    }
+
+    fn marks(&self, import: &str) -> bool {
+        matches!(
+            import,
+            "wasi:keyvalue/store@0.2.0-draft"
+                | "wasi:keyvalue/atomics@0.2.0-draft"
+                | "wasi:config/store@0.2.0-rc.1"
+        )
+    }
+
+    fn add_to_linker(&self, linker: &mut Linker<State>) -> wasmtime::Result<()> {
+        store::add_to_linker::<State, HasWasiHost>(linker, host)?;
+        atomics::add_to_linker::<State, HasWasiHost>(linker, host)?;
+        config::add_to_linker::<State, HasWasiHost>(linker, host)?;
+        Ok(())
+    }
+}
 
 /// The only bucket identifier wasmtime's in-memory store accepts.
 pub(crate) const BUCKET_NAME: &str = "";
@@ -91,14 +121,6 @@ fn host(state: &mut State) -> WasiHost<'_> {
         secrets: &state.secrets,
         table: &mut state.table,
     }
-}
-
-/// Adds the wasmtime/wasmCloud interfaces the composite imports to `linker`.
-pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
-    store::add_to_linker::<State, HasWasiHost>(linker, host)?;
-    atomics::add_to_linker::<State, HasWasiHost>(linker, host)?;
-    config::add_to_linker::<State, HasWasiHost>(linker, host)?;
-    Ok(())
 }
 
 /// What the adapter never calls (`exists`, `list-keys`, `get-all`) answers with this.
@@ -189,7 +211,7 @@ impl config::Host for WasiHost<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::MemoryStore;
+    use crate::stores::MemoryStore;
     use atomics::Host as _;
     use store::Host as _;
 

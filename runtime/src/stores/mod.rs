@@ -1,4 +1,4 @@
-//! The native host's stores behind the component's `customer-store` import: SQLite (counters as
+//! The stores behind the component's storage under every flavor: SQLite (counters as
 //! Spin's SQLite store keeps them, so a Spin can share the file), redb, Redis, and the in-memory
 //! store of the `customer-token-store` crate. Every one implements that crate's [`KeyValue`] and
 //! passes its conformance suite; the trait, the error and the counter formats live there, once.

@@ -117,8 +117,8 @@ impl KeyValue for RedbStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::TempDir;
     use customer_token_store::conformance;
+    use customer_token_testkit::TempDir;
     use std::sync::Arc;
 
     #[test]

@@ -24,11 +24,13 @@
 //!
 //! [`StoreError::AccessDenied`]: crate::StoreError::AccessDenied
 
-use super::KvError;
-use crate::backend::{KeyValue, StoreError};
-use crate::runtime::state::State;
+use super::Host;
+use super::keyvalue::KvError;
 use crate::secrets::SecretMap;
+use crate::state::State;
+use crate::stores::{KeyValue, StoreError};
 use wasmtime::component::{HasData, Linker, Resource, ResourceTable};
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 
 /// The route `spin.toml` gives the component; Spin's trigger answers other paths itself (404),
 /// without calling the component.
@@ -39,7 +41,7 @@ pub const SPIN_ROUTE: &str = "/graphql";
 pub const UNKNOWN_CLIENT_ADDR: &str = "127.0.0.1:0";
 
 /// The request as Spin 4's HTTP trigger hands it to a `wasi:http` component for the route
-/// [`SPIN_ROUTE`], as `tests/real_spin.rs` observed it (with a probe component echoing what it
+/// [`SPIN_ROUTE`], as the real-Spin tests (`tests/real_spin.rs`) observed it (with a probe component echoing what it
 /// received) and spinframework/spin `crates/trigger-http/src/{headers,wasi}.rs` do it:
 ///
 /// - the `connection` header is removed;
@@ -55,8 +57,8 @@ pub const UNKNOWN_CLIENT_ADDR: &str = "127.0.0.1:0";
 /// They count towards the component's header limits like any other: a GET whose URL is longer
 /// than the header budget is refused on Spin (431) because `spin-full-url` repeats it.
 ///
-/// The scheme is not changed here; [`Runtime::handle`](crate::Runtime::handle) gives the
-/// component `http` under Spin whatever the URI says, as Spin's wasi executor does.
+/// The scheme is not changed here; the Spin flavor gives the component `http` whatever the URI
+/// says, as Spin's wasi executor does.
 pub fn spin_trigger_request(
     request: http::Request<bytes::Bytes>,
     client_addr: Option<std::net::SocketAddr>,
@@ -114,17 +116,54 @@ mod bindings {
         world: "spin-imports",
         imports: { default: trappable },
         trappable_error_type: {
-            "wasi:keyvalue/store.error" => crate::runtime::hosts::KvError,
+            "wasi:keyvalue/store.error" => crate::flavor::keyvalue::KvError,
         },
         with: {
-            "wasi:keyvalue/store.bucket": crate::runtime::hosts::spin::SpinBucket,
-            "wasi:keyvalue/atomics.cas": crate::runtime::hosts::spin::SpinCas,
+            "wasi:keyvalue/store.bucket": crate::flavor::spin::SpinBucket,
+            "wasi:keyvalue/atomics.cas": crate::flavor::spin::SpinCas,
         },
     });
 }
 
 use bindings::wasi::config::store as config;
 use bindings::wasi::keyvalue::{atomics, store};
+
+/// Spin 4: its key-value and variables interfaces, and its HTTP trigger's request.
+pub(crate) struct Spin;
+
+impl Host for Spin {
+    fn name(&self) -> &'static str {
+        "spin"
+    }
+
+    fn counters(&self) -> crate::stores::CounterFormat {
+        crate::stores::CounterFormat::LittleEndian64
+    }
+
+    fn marks(&self, import: &str) -> bool {
+        matches!(
+            import,
+            "wasi:keyvalue/store@0.2.0-draft2"
+                | "wasi:keyvalue/atomics@0.2.0-draft2"
+                | "wasi:config/store@0.2.0-draft-2024-09-27"
+        )
+    }
+
+    fn add_to_linker(&self, linker: &mut Linker<State>) -> wasmtime::Result<()> {
+        store::add_to_linker::<State, HasSpinHost>(linker, host)?;
+        atomics::add_to_linker::<State, HasSpinHost>(linker, host)?;
+        config::add_to_linker::<State, HasSpinHost>(linker, host)?;
+        Ok(())
+    }
+
+    fn incoming(
+        &self,
+        request: http::Request<bytes::Bytes>,
+    ) -> (Scheme, http::Request<bytes::Bytes>) {
+        // Spin's trigger adds its headers, and its wasi executor says `http` even over TLS.
+        (Scheme::Http, spin_trigger_request(request, None))
+    }
+}
 
 /// The only store label the component's manifest declares.
 pub(crate) const STORE_LABEL: &str = "default";
@@ -154,14 +193,6 @@ fn host(state: &mut State) -> SpinHost<'_> {
         secrets: &state.secrets,
         table: &mut state.table,
     }
-}
-
-/// Adds the Spin interfaces the composite imports to `linker`.
-pub(crate) fn add_to_linker(linker: &mut Linker<State>) -> wasmtime::Result<()> {
-    store::add_to_linker::<State, HasSpinHost>(linker, host)?;
-    atomics::add_to_linker::<State, HasSpinHost>(linker, host)?;
-    config::add_to_linker::<State, HasSpinHost>(linker, host)?;
-    Ok(())
 }
 
 /// What the Spin adapter never calls (Spin's compare-and-swap, `exists`, `list-keys`,
@@ -302,7 +333,7 @@ impl config::Host for SpinHost<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{CounterFormat, MemoryStore};
+    use crate::stores::{CounterFormat, MemoryStore};
     use atomics::{Host as _, HostCas as _};
     use config::Host as _;
     use store::{Host as _, HostBucket as _};

@@ -1,14 +1,7 @@
-//! Host implementations of the key-value and config interfaces that the real hosts give, for the
-//! [`Flavor::Spin`](super::Flavor::Spin) and [`Flavor::Wasi`](super::Flavor::Wasi) runtimes: the
-//! component composed with a host adapter imports these instead of our own `customer-store` and
-//! `secrets`. Both sit on the same [`Store`](crate::Store) and
-//! [`SecretMap`](crate::SecretMap) as the bare flavor, and imitate their host's quirks (bucket
-//! names, counter encodings, errors, traps).
+//! What the Spin and Wasi flavors' `wasi:keyvalue` hosts share: the error their functions fail
+//! with (both drafts' WIT has the same three cases), and how a store failure maps onto it.
 
-pub(crate) mod spin;
-pub(crate) mod wasi;
-
-use crate::backend::StoreError;
+use crate::stores::StoreError;
 use wasmtime::component::ResourceTableError;
 
 /// What a key-value host function fails with: one of the WIT `error` cases (both flavors' WIT
