@@ -9,11 +9,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-mod support;
-
+use crate::support::answer_natively;
 use graphql_parser::schema::{Definition, Directive, Document, TypeDefinition, Value as Gql};
 use serde_json::Value;
-use support::answer_natively;
 
 const ADOBE_SCHEMA: &str = include_str!("adobe/adobe-schema.graphql");
 

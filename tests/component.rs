@@ -3,14 +3,11 @@
 //! each host: the bare component with our own interfaces, and the Spin and wasmtime/wasmCloud
 //! composites over emulations of those hosts' key-value and config interfaces.
 
-#[macro_use]
-mod support;
-
+use crate::support::*;
 use customer_token::oauth::SignatureMethod;
 use customer_token_runtime::Flavor;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::*;
 
 fn exchange_query(email: &str, firstname: &str) -> String {
     format!(

@@ -4,12 +4,10 @@
 //! and secrets as the HTTP tests. Composition is checked by calling it, not only by inspecting
 //! the composite's imports and exports.
 
-mod support;
-
+use crate::support::{START, jwt_parts, secrets};
 use customer_token_runtime::{Flavor, KeyValue, MemoryStore, Runtime};
 use customer_token_testkit::{TestClock, components};
 use std::sync::Arc;
-use support::{START, jwt_parts, secrets};
 
 fn consumer(flavor: Flavor) -> (Runtime, Arc<MemoryStore>) {
     let clock = TestClock::at(START);

@@ -8,10 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-mod support;
-
+use crate::support::answer_natively;
 use serde_json::Value;
-use support::answer_natively;
 
 const GRAPHQL_JS: &str = "graphql@16.11.0";
 

@@ -1,17 +1,15 @@
 //! Limits, replay and time, concurrency, faults and secrecy, through the built component.
 
-mod support;
-
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use crate::support::*;
 use customer_token::oauth::SignatureMethod;
 use customer_token_runtime::{
     Call, CallPhase, Faulty, Flavor, KeyValue, RedbStore, Runtime, SqliteStore, Store,
 };
 use customer_token_testkit::TempDir;
 use serde_json::{Value, json};
-use support::*;
 
 fn exchange_query(email: &str) -> String {
     format!(

@@ -2,13 +2,11 @@
 //! host, and it has no typed `exchange` export, so nothing can mint a token without a signed
 //! request (the composable build, which the other tests run, has one).
 
-mod support;
-
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::support::*;
 use customer_token_runtime::{Flavor, Runtime, exchange};
-use support::*;
 
 /// Runs spin.toml's build command in a target directory of its own (so it never replaces the
 /// composable build that the components crate's build script made) and returns the component

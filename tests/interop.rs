@@ -6,16 +6,14 @@
 //! tests/interop/requirements.txt installed from PyPI; later runs reuse it. Without `python3`
 //! the test is skipped with a note, except under `CI`, where it fails.
 
-mod support;
-
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::support::*;
 use customer_token_host::server::Server;
 use customer_token_runtime::{Runtime, SqliteStore};
 use customer_token_testkit::TempDir;
 use serde_json::{Value, json};
-use support::*;
 
 /// Starts the server on an ephemeral loopback port over the store in `data`; returns its URL and
 /// a handle that stops it when dropped.

@@ -17,8 +17,6 @@
 //! is stopped by its id (its process group, and the trigger process listening on the port), also
 //! when a check fails.
 
-mod support;
-
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Write as _;
 use std::net::{TcpListener, TcpStream};
@@ -28,10 +26,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::support::*;
 use customer_token_runtime::Flavor;
 use customer_token_runtime::{SPIN_ROUTE, spin_trigger_request};
 use serde_json::{Value, json};
-use support::*;
 
 const VALIDATE_TOKEN: &str = include_str!("dropins/VALIDATE_TOKEN.graphql");
 const VALIDATE_TOKEN_WITH_GROUP: &str = include_str!("dropins/VALIDATE_TOKEN_WITH_GROUP.graphql");

@@ -3,17 +3,14 @@
 //! their customer record or a revocation, creations that never overwrite a record, and email
 //! domains written in forms that would make a second customer.
 
-#[macro_use]
-mod support;
-
 use customer_token::oauth::{
     SignatureMethod, authorization_header_with_body_hash, authorization_header_with_realm,
 };
 use std::sync::Arc;
 
+use crate::support::*;
 use customer_token_runtime::{CallPhase, Flavor, KeyValue};
 use serde_json::json;
-use support::*;
 
 fn exchange_body(email: &str) -> Vec<u8> {
     json!({"query": format!(

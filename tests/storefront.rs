@@ -3,12 +3,9 @@
 //! reference mutation with its nullable `$input`, the Bearer token checked as Magento checks
 //! it, `revokeCustomerToken`, CORS, and the profile policy of a repeat login.
 
-#[macro_use]
-mod support;
-
+use crate::support::*;
 use customer_token_runtime::Flavor;
 use serde_json::{Value, json};
-use support::*;
 
 const VALIDATE_TOKEN: &str = include_str!("dropins/VALIDATE_TOKEN.graphql");
 const VALIDATE_TOKEN_WITH_GROUP: &str = include_str!("dropins/VALIDATE_TOKEN_WITH_GROUP.graphql");

@@ -15,14 +15,10 @@
 //! own profile directory (`wasm32-wasip2/wasm-dist`), so they do not replace the components there.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::PathBuf;
 
 use wit_component::DecodedWasm;
 use wit_parser::{Function, Handle, Resolve, Type, TypeDefKind, TypeId, TypeOwner, WorldItem};
-use xtask::{
-    ADAPTERS, COMPONENT, COMPONENT_BUDGET, COMPOSABLE, OWN_INTERFACE_PREFIX, WASM_OPT_HINT,
-};
+use xtask::{ADAPTERS, COMPONENT, COMPONENT_BUDGET, COMPOSABLE, OWN_INTERFACE_PREFIX};
 
 const HTTP_HANDLER: &str = "wasi:http/incoming-handler@0.2.12";
 const EXCHANGE: &str = "commerce:customer-token/exchange@0.3.0";
@@ -35,31 +31,6 @@ const STANDARD_WASI: &[&str] = &[
     "wasi:clocks/",
     "wasi:random/",
 ];
-
-/// `wasm-opt`: the one `xtask::find_wasm_opt` finds, else binaryen installed with npm as
-/// `cargo run -p xtask -- tools` does (once, into the shared tools directory). `None` (after
-/// printing why) when it cannot be installed and the test is to be skipped; under `CI` that
-/// fails instead.
-fn wasm_opt() -> Option<PathBuf> {
-    match xtask::find_wasm_opt() {
-        Ok(Some(path)) => return Some(path),
-        Ok(None) => {}
-        Err(err) => panic!("locating wasm-opt failed: {err:#}"),
-    }
-    // Straight to stderr, not through `eprintln!`, which the test harness captures.
-    let _ = writeln!(
-        std::io::stderr(),
-        "dist: installing binaryen {} with npm (as `cargo run -p xtask -- tools` does)",
-        xtask::BINARYEN_VERSION
-    );
-    let installed = xtask::tools_dir().and_then(|dir| xtask::install_tools(&dir));
-    customer_token_testkit::tool_or_skip(installed.map_err(|err| {
-        format!(
-            "wasm-opt (binaryen) was not found and could not be installed ({err:#}); to run \
-             the optimized dist pipeline test: {WASM_OPT_HINT}"
-        )
-    }))
-}
 
 /// A component's world, flattened: for each import (or export) and each function and named type
 /// in it, a key (`wasi:io/poll@0.2.12 [method]pollable.block`) and its type written out, with
@@ -265,23 +236,16 @@ fn assert_imports_subset(what: &str, optimized: &[u8], unoptimized: &[u8]) {
 
 #[test]
 fn optimized_artifacts_keep_their_interfaces_and_fit_the_budget() {
-    let Some(wasm_opt) = wasm_opt() else {
+    if crate::built::wasm_opt().is_none() {
         return;
-    };
+    }
     let root = xtask::workspace_root();
     let target_dir = xtask::target_dir(&root).join("wasm-build");
     let release = match xtask::build_wasm(&root, Some(&target_dir)) {
         Ok(dir) => dir,
         Err(err) => panic!("building the wasm32-wasip2 crates failed: {err:#}"),
     };
-    let core_dir = match xtask::build_core_modules(&root, &target_dir) {
-        Ok(dir) => dir,
-        Err(err) => panic!("building the core modules failed: {err:#}"),
-    };
-    let dist = match xtask::make_dist(&core_dir, Some(&wasm_opt)) {
-        Ok(dist) => dist,
-        Err(err) => panic!("the dist pipeline failed: {err:#}"),
-    };
+    let dist = crate::built::dist();
 
     // The product component, both builds: the composable one has the interfaces of the
     // unoptimized (composable) build; the HTTP one the same minus `exchange`.

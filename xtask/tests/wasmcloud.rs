@@ -92,18 +92,12 @@ fn tools() -> Option<&'static Tools> {
         .as_ref()
 }
 
-/// `dist/customer-token-wasi.wasm`, made once per run as `cargo run -p xtask -- dist` makes it
-/// (optimized where `wasm-opt` is found), into the target directory rather than `dist/`.
+/// `dist/customer-token-wasi.wasm`, as `cargo run -p xtask -- dist` makes it
+/// ([`crate::built::dist`]), written into the target directory.
 fn component() -> &'static Path {
     static COMPONENT: OnceLock<PathBuf> = OnceLock::new();
     COMPONENT.get_or_init(|| {
-        let root = xtask::workspace_root();
-        let target_dir = xtask::target_dir(&root).join("wasm-build");
-        let core_dir = xtask::build_core_modules(&root, &target_dir)
-            .unwrap_or_else(|err| panic!("building the core modules failed: {err:#}"));
-        let wasm_opt = xtask::find_wasm_opt().ok().flatten();
-        let dist = xtask::make_dist(&core_dir, wasm_opt.as_deref())
-            .unwrap_or_else(|err| panic!("the dist pipeline failed: {err:#}"));
+        let dist = crate::built::dist();
         let index = xtask::ADAPTERS
             .iter()
             .position(|adapter| adapter.package == "customer-token-wasi-adapter")

@@ -14,7 +14,7 @@
 //!   `INCRBY` on Redis, as Spin's Redis store (`crates/key-value-redis`) does. A value that is
 //!   not a counter makes Spin's SQLite host panic (`expect("incorrect length")`); here the call
 //!   traps, which fails the request the same way.
-//! - `wasi:config/store.get(key)` reads the [`SecretMap`] by the contract's lower-case name (Spin
+//! - `wasi:config/store.get(key)` reads the [`SecretMap`](crate::SecretMap) by the contract's lower-case name (Spin
 //!   variable names are lower case); an unknown name is `Ok(None)`, as Spin answers for an
 //!   undefined variable.
 //!
@@ -25,11 +25,10 @@
 //! [`StoreError::AccessDenied`]: crate::StoreError::AccessDenied
 
 use super::Host;
-use super::keyvalue::KvError;
-use crate::secrets::SecretMap;
+use super::keyvalue::{HasKvHost, KvError, KvHost, kv_host, shared_functions};
 use crate::state::State;
-use crate::stores::{KeyValue, StoreError};
-use wasmtime::component::{HasData, Linker, Resource, ResourceTable};
+use crate::stores::StoreError;
+use wasmtime::component::{Linker, Resource};
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 
 /// The route `spin.toml` gives the component; Spin's trigger answers other paths itself (404),
@@ -150,9 +149,9 @@ impl Host for Spin {
     }
 
     fn add_to_linker(&self, linker: &mut Linker<State>) -> wasmtime::Result<()> {
-        store::add_to_linker::<State, HasSpinHost>(linker, host)?;
-        atomics::add_to_linker::<State, HasSpinHost>(linker, host)?;
-        config::add_to_linker::<State, HasSpinHost>(linker, host)?;
+        store::add_to_linker::<State, HasKvHost>(linker, kv_host)?;
+        atomics::add_to_linker::<State, HasKvHost>(linker, kv_host)?;
+        config::add_to_linker::<State, HasKvHost>(linker, kv_host)?;
         Ok(())
     }
 
@@ -174,27 +173,6 @@ pub struct SpinBucket;
 /// A compare-and-swap, which this emulation never hands out (the adapter never swaps).
 pub struct SpinCas;
 
-/// The host side of the Spin interfaces for one store.
-pub(crate) struct SpinHost<'a> {
-    pub(crate) backend: &'a dyn KeyValue,
-    pub(crate) secrets: &'a SecretMap,
-    pub(crate) table: &'a mut ResourceTable,
-}
-
-struct HasSpinHost;
-
-impl HasData for HasSpinHost {
-    type Data<'a> = SpinHost<'a>;
-}
-
-fn host(state: &mut State) -> SpinHost<'_> {
-    SpinHost {
-        backend: &*state.backend,
-        secrets: &state.secrets,
-        table: &mut state.table,
-    }
-}
-
 /// What the Spin adapter never calls (Spin's compare-and-swap, `exists`, `list-keys`,
 /// `get-all`) answers with this, rather than being imitated.
 const UNUSED: &str = "not emulated: the Spin adapter never calls it";
@@ -207,7 +185,9 @@ fn incorrect_length(key: &str, why: &str) -> KvError {
     ))
 }
 
-impl store::Host for SpinHost<'_> {
+shared_functions!(bucket: SpinBucket, cursor: Option<String>, unused: UNUSED);
+
+impl store::Host for KvHost<'_> {
     fn open(&mut self, identifier: String) -> Result<Resource<SpinBucket>, KvError> {
         if identifier == STORE_LABEL {
             Ok(self.table.push(SpinBucket)?)
@@ -217,56 +197,11 @@ impl store::Host for SpinHost<'_> {
     }
 
     fn convert_error(&mut self, error: KvError) -> wasmtime::Result<store::Error> {
-        match error {
-            KvError::NoSuchStore => Ok(store::Error::NoSuchStore),
-            KvError::AccessDenied => Ok(store::Error::AccessDenied),
-            KvError::Other(message) => Ok(store::Error::Other(message)),
-            KvError::Trap(trap) => Err(trap),
-        }
+        convert_error(error)
     }
 }
 
-impl store::HostBucket for SpinHost<'_> {
-    fn get(
-        &mut self,
-        _bucket: Resource<SpinBucket>,
-        key: String,
-    ) -> Result<Option<Vec<u8>>, KvError> {
-        Ok(self.backend.get(&key)?)
-    }
-
-    fn set(
-        &mut self,
-        _bucket: Resource<SpinBucket>,
-        key: String,
-        value: Vec<u8>,
-    ) -> Result<(), KvError> {
-        Ok(self.backend.set(&key, &value)?)
-    }
-
-    fn delete(&mut self, _bucket: Resource<SpinBucket>, key: String) -> Result<(), KvError> {
-        Ok(self.backend.delete(&key)?)
-    }
-
-    fn exists(&mut self, _bucket: Resource<SpinBucket>, _key: String) -> Result<bool, KvError> {
-        Err(KvError::Other(UNUSED.into()))
-    }
-
-    fn list_keys(
-        &mut self,
-        _bucket: Resource<SpinBucket>,
-        _cursor: Option<String>,
-    ) -> Result<store::KeyResponse, KvError> {
-        Err(KvError::Other(UNUSED.into()))
-    }
-
-    fn drop(&mut self, bucket: Resource<SpinBucket>) -> wasmtime::Result<()> {
-        self.table.delete(bucket)?;
-        Ok(())
-    }
-}
-
-impl atomics::Host for SpinHost<'_> {
+impl atomics::Host for KvHost<'_> {
     fn increment(
         &mut self,
         _bucket: Resource<SpinBucket>,
@@ -301,7 +236,7 @@ impl atomics::Host for SpinHost<'_> {
     }
 }
 
-impl atomics::HostCas for SpinHost<'_> {
+impl atomics::HostCas for KvHost<'_> {
     fn new(
         &mut self,
         _bucket: Resource<SpinBucket>,
@@ -320,23 +255,15 @@ impl atomics::HostCas for SpinHost<'_> {
     }
 }
 
-impl config::Host for SpinHost<'_> {
-    fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<String>, config::Error>> {
-        Ok(Ok(self.secrets.get(&key).map(str::to_owned)))
-    }
-
-    fn get_all(&mut self) -> wasmtime::Result<Result<Vec<(String, String)>, config::Error>> {
-        Ok(Err(config::Error::Io(UNUSED.into())))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stores::{CounterFormat, MemoryStore};
+    use crate::secrets::SecretMap;
+    use crate::stores::{CounterFormat, KeyValue, MemoryStore};
     use atomics::{Host as _, HostCas as _};
     use config::Host as _;
     use store::{Host as _, HostBucket as _};
+    use wasmtime::component::ResourceTable;
 
     struct Fixture {
         backend: MemoryStore,
@@ -355,8 +282,8 @@ mod tests {
             }
         }
 
-        fn host(&mut self) -> SpinHost<'_> {
-            SpinHost {
+        fn host(&mut self) -> KvHost<'_> {
+            KvHost {
                 backend: &self.backend,
                 secrets: &self.secrets,
                 table: &mut self.table,
@@ -364,7 +291,7 @@ mod tests {
         }
     }
 
-    fn bucket(host: &mut SpinHost<'_>) -> Resource<SpinBucket> {
+    fn bucket(host: &mut KvHost<'_>) -> Resource<SpinBucket> {
         match host.open(STORE_LABEL.into()) {
             Ok(bucket) => Resource::new_borrow(bucket.rep()),
             Err(error) => panic!("opening {STORE_LABEL:?} failed: {error:?}"),

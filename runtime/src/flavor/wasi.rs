@@ -16,7 +16,7 @@
 //!   adapter only passes it to the log).
 //! - `exists`, `list-keys` and `wasi:config/store.get-all`, which the adapter never calls, answer
 //!   `other(...)` (`io(...)` for config).
-//! - `wasi:config/store.get(key)` reads the [`SecretMap`] (what `-Sconfig-var=key=value` sets);
+//! - `wasi:config/store.get(key)` reads the [`SecretMap`](crate::SecretMap) (what `-Sconfig-var=key=value` sets);
 //!   an unknown key is `Ok(None)`.
 //!
 //! One deliberate difference: `wasmtime serve` gives every `open` a fresh copy of its preset data,
@@ -30,11 +30,9 @@
 //! [`StoreError::AccessDenied`]: crate::StoreError::AccessDenied
 
 use super::Host;
-use super::keyvalue::KvError;
-use crate::secrets::SecretMap;
+use super::keyvalue::{HasKvHost, KvError, KvHost, kv_host, shared_functions};
 use crate::state::State;
-use crate::stores::KeyValue;
-use wasmtime::component::{HasData, Linker, Resource, ResourceTable};
+use wasmtime::component::{Linker, Resource};
 
 mod bindings {
     #![allow(missing_docs, clippy::all)]
@@ -89,9 +87,9 @@ impl Host for Wasi {
     }
 
     fn add_to_linker(&self, linker: &mut Linker<State>) -> wasmtime::Result<()> {
-        store::add_to_linker::<State, HasWasiHost>(linker, host)?;
-        atomics::add_to_linker::<State, HasWasiHost>(linker, host)?;
-        config::add_to_linker::<State, HasWasiHost>(linker, host)?;
+        store::add_to_linker::<State, HasKvHost>(linker, kv_host)?;
+        atomics::add_to_linker::<State, HasKvHost>(linker, kv_host)?;
+        config::add_to_linker::<State, HasKvHost>(linker, kv_host)?;
         Ok(())
     }
 }
@@ -102,31 +100,12 @@ pub(crate) const BUCKET_NAME: &str = "";
 /// An open bucket (wasmtime's holds a copy of the preset data; this one reaches the backend).
 pub struct WasiBucket;
 
-/// The host side of the wasmtime/wasmCloud interfaces.
-pub(crate) struct WasiHost<'a> {
-    pub(crate) backend: &'a dyn KeyValue,
-    pub(crate) secrets: &'a SecretMap,
-    pub(crate) table: &'a mut ResourceTable,
-}
-
-struct HasWasiHost;
-
-impl HasData for HasWasiHost {
-    type Data<'a> = WasiHost<'a>;
-}
-
-fn host(state: &mut State) -> WasiHost<'_> {
-    WasiHost {
-        backend: &*state.backend,
-        secrets: &state.secrets,
-        table: &mut state.table,
-    }
-}
-
 /// What the adapter never calls (`exists`, `list-keys`, `get-all`) answers with this.
 const UNUSED: &str = "not emulated: the wasi adapter never calls it";
 
-impl store::Host for WasiHost<'_> {
+shared_functions!(bucket: WasiBucket, cursor: Option<u64>, unused: UNUSED);
+
+impl store::Host for KvHost<'_> {
     fn open(&mut self, identifier: String) -> Result<Resource<WasiBucket>, KvError> {
         if identifier == BUCKET_NAME {
             Ok(self.table.push(WasiBucket)?)
@@ -136,56 +115,11 @@ impl store::Host for WasiHost<'_> {
     }
 
     fn convert_error(&mut self, error: KvError) -> wasmtime::Result<store::Error> {
-        match error {
-            KvError::NoSuchStore => Ok(store::Error::NoSuchStore),
-            KvError::AccessDenied => Ok(store::Error::AccessDenied),
-            KvError::Other(message) => Ok(store::Error::Other(message)),
-            KvError::Trap(trap) => Err(trap),
-        }
+        convert_error(error)
     }
 }
 
-impl store::HostBucket for WasiHost<'_> {
-    fn get(
-        &mut self,
-        _bucket: Resource<WasiBucket>,
-        key: String,
-    ) -> Result<Option<Vec<u8>>, KvError> {
-        Ok(self.backend.get(&key)?)
-    }
-
-    fn set(
-        &mut self,
-        _bucket: Resource<WasiBucket>,
-        key: String,
-        value: Vec<u8>,
-    ) -> Result<(), KvError> {
-        Ok(self.backend.set(&key, &value)?)
-    }
-
-    fn delete(&mut self, _bucket: Resource<WasiBucket>, key: String) -> Result<(), KvError> {
-        Ok(self.backend.delete(&key)?)
-    }
-
-    fn exists(&mut self, _bucket: Resource<WasiBucket>, _key: String) -> Result<bool, KvError> {
-        Err(KvError::Other(UNUSED.into()))
-    }
-
-    fn list_keys(
-        &mut self,
-        _bucket: Resource<WasiBucket>,
-        _cursor: Option<u64>,
-    ) -> Result<store::KeyResponse, KvError> {
-        Err(KvError::Other(UNUSED.into()))
-    }
-
-    fn drop(&mut self, bucket: Resource<WasiBucket>) -> wasmtime::Result<()> {
-        self.table.delete(bucket)?;
-        Ok(())
-    }
-}
-
-impl atomics::Host for WasiHost<'_> {
+impl atomics::Host for KvHost<'_> {
     fn increment(
         &mut self,
         _bucket: Resource<WasiBucket>,
@@ -198,22 +132,14 @@ impl atomics::Host for WasiHost<'_> {
     }
 }
 
-impl config::Host for WasiHost<'_> {
-    fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<String>, config::Error>> {
-        Ok(Ok(self.secrets.get(&key).map(str::to_owned)))
-    }
-
-    fn get_all(&mut self) -> wasmtime::Result<Result<Vec<(String, String)>, config::Error>> {
-        Ok(Err(config::Error::Io(UNUSED.into())))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stores::MemoryStore;
+    use crate::secrets::SecretMap;
+    use crate::stores::{KeyValue, MemoryStore};
     use atomics::Host as _;
     use store::Host as _;
+    use wasmtime::component::ResourceTable;
 
     struct Fixture {
         backend: MemoryStore,
@@ -230,8 +156,8 @@ mod tests {
             }
         }
 
-        fn host(&mut self) -> WasiHost<'_> {
-            WasiHost {
+        fn host(&mut self) -> KvHost<'_> {
+            KvHost {
                 backend: &self.backend,
                 secrets: &self.secrets,
                 table: &mut self.table,
@@ -239,7 +165,7 @@ mod tests {
         }
     }
 
-    fn bucket(host: &mut WasiHost<'_>) -> Resource<WasiBucket> {
+    fn bucket(host: &mut KvHost<'_>) -> Resource<WasiBucket> {
         match host.open(BUCKET_NAME.into()) {
             Ok(bucket) => Resource::new_borrow(bucket.rep()),
             Err(error) => panic!("opening \"\" failed: {error:?}"),

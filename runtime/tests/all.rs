@@ -1,0 +1,6 @@
+//! The runtime's integration suites, one module per file, in one test binary (one link of
+//! wasmtime, one compilation of each component per run).
+
+mod flavors;
+mod misbehaving;
+mod runtime;
