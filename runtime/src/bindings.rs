@@ -37,6 +37,9 @@ mod typed {
         ",
         exports: { default: async },
         require_store_data_send: true,
+        // A caller may read an input from JSON (the test kit does, so that a field the
+        // product adds needs no change to it) and log an output as JSON.
+        additional_derives: [serde::Deserialize, serde::Serialize],
     });
 }
 

@@ -36,7 +36,7 @@ macro_rules! model {
         }
 
         /// A stored customer. Field names are the schema's.
-        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
         pub struct Customer {
             pub id: u32,
             pub email: String,
@@ -105,10 +105,12 @@ impl CustomerInput {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ConfirmationStatus {
     AccountConfirmed,
+    /// What every customer this product creates is (`Customer::new`).
+    #[default]
     AccountConfirmationNotRequired,
 }
 
@@ -121,17 +123,12 @@ pub(crate) mod tests {
             id: 6,
             email: "Roni_Cost@example.com".into(),
             firstname: "Roni".into(),
-            middlename: None,
             lastname: "Cost".into(),
             prefix: Some("Ms".into()),
-            suffix: None,
             gender: Some(2),
             date_of_birth: Some("1990-01-31".into()),
-            taxvat: None,
             is_subscribed: true,
             created_at: "2025-05-29 06:17:01".into(),
-            confirmation_status: ConfirmationStatus::AccountConfirmationNotRequired,
-            allow_remote_shopping_assistance: false,
             custom_attributes: vec![
                 Attribute {
                     code: "loyalty".into(),
@@ -142,6 +139,7 @@ pub(crate) mod tests {
                     value: AttributeValue::Options(vec!["12".into(), "14".into()]),
                 },
             ],
+            ..Customer::default()
         }
     }
 

@@ -21,12 +21,22 @@ mod bindings {
         // The product's own WIT (with its deps) first, then this example's world.
         path: ["../../wit", "wit"],
         generate_all,
+        // `CustomerInput { .., ..Default::default() }`: a field the product adds later (unset
+        // here) needs no change to this code.
+        additional_derives: [Default],
+        additional_derives_ignore: [
+            "error",
+            "attribute-value",
+            "attribute",
+            "confirmation-status",
+            "customer",
+            "exchange-output",
+        ],
     });
 }
 
 use alloc::format;
 use alloc::string::String;
-use alloc::vec::Vec;
 
 use bindings::commerce::customer_token::exchange::{self, CustomerInput, Error};
 use bindings::exports::example::consumer::login;
@@ -55,19 +65,10 @@ struct Consumer;
 impl login::Guest for Consumer {
     fn sign_in(email: String, firstname: String, lastname: String) -> Result<String, String> {
         let input = CustomerInput {
-            prefix: None,
             firstname,
-            middlename: None,
             lastname,
-            suffix: None,
             email,
-            date_of_birth: None,
-            taxvat: None,
-            gender: None,
-            is_subscribed: None,
-            custom_attributes: Vec::new(),
-            allow_remote_shopping_assistance: None,
-            subject: None,
+            ..CustomerInput::default()
         };
         let output = exchange::exchange(&input).map_err(describe)?;
         Ok(format!("{}:{}", output.customer.id, output.token))
