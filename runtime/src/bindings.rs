@@ -11,6 +11,8 @@ wasmtime::component::bindgen!({
     path: "../wit",
     world: "commerce:customer-token/customer-token",
     exports: { default: async },
+    // Store calls await the blocking pool (src/store_call.rs); secrets are a map lookup.
+    imports: { "commerce:customer-token/customer-store": async },
     require_store_data_send: true,
     with: {
         "wasi:http": wasmtime_wasi_http::p2::bindings::http,

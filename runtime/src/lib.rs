@@ -34,6 +34,7 @@ mod logs;
 mod runtime;
 mod secrets;
 mod state;
+mod store_call;
 pub mod stores;
 mod wasm;
 

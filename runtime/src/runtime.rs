@@ -14,6 +14,7 @@ use crate::flavor::Flavor;
 use crate::logs::LogBuffer;
 use crate::secrets::SecretMap;
 use crate::state::State;
+use crate::store_call::StoreCalls;
 use crate::stores::{self, real_now};
 use crate::wasm::Wasm;
 use anyhow::{Context as _, Result, anyhow, bail};
@@ -47,6 +48,7 @@ pub struct RuntimeBuilder {
     clock: Option<Clock>,
     capture_logs: bool,
     timeout: Option<Duration>,
+    inline_store_calls: bool,
 }
 
 impl RuntimeBuilder {
@@ -97,6 +99,15 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Calls a store that may block on the calling tokio worker instead of the blocking pool
+    /// (default: off). Cheaper per call, but a stalled store then holds a worker, and its calls
+    /// are bounded only by the store's own timeouts, not by the call's time limit: for
+    /// measuring the difference, and for a store that never stalls.
+    pub fn inline_store_calls(mut self, inline: bool) -> Self {
+        self.inline_store_calls = inline;
+        self
+    }
+
     /// How long one call may run before it is cut off (default [`DEFAULT_TIMEOUT`]).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
@@ -132,6 +143,7 @@ impl RuntimeBuilder {
                 logs: self.capture_logs.then(LogBuffer::new),
                 timeout,
                 deadline_ticks: u64::try_from(ticks).unwrap_or(u64::MAX),
+                offload_store_calls: !self.inline_store_calls,
             }),
         })
     }
@@ -158,6 +170,7 @@ struct Inner {
     logs: Option<LogBuffer>,
     timeout: Duration,
     deadline_ticks: u64,
+    offload_store_calls: bool,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -422,7 +435,11 @@ impl Runtime {
             table: ResourceTable::new(),
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
-            backend: inner.backend.clone(),
+            store: StoreCalls::new(
+                inner.backend.clone(),
+                tokio::time::Instant::now() + store_budget(inner.timeout),
+                inner.offload_store_calls,
+            ),
             secrets: inner.secrets.clone(),
             limits,
         };
@@ -432,6 +449,12 @@ impl Runtime {
         store.epoch_deadline_trap();
         store
     }
+}
+
+/// How long a call's store calls may take in all: four fifths of its time limit, so that the
+/// component still answers (a JSON 500 naming the store) inside the limit when the store stalls.
+fn store_budget(timeout: Duration) -> Duration {
+    timeout.saturating_sub(timeout / 5)
 }
 
 /// The runtime's clock, as each instance's WASI context takes one.

@@ -1,7 +1,7 @@
 //! What one instance of the component can reach: the per-call data of its wasmtime store.
 
 use crate::secrets::SecretMap;
-use crate::stores::Store;
+use crate::store_call::StoreCalls;
 use std::sync::Arc;
 use wasmtime::StoreLimits;
 use wasmtime::component::ResourceTable;
@@ -13,7 +13,7 @@ pub(crate) struct State {
     pub(crate) table: ResourceTable,
     pub(crate) wasi: WasiCtx,
     pub(crate) http: WasiHttpCtx,
-    pub(crate) backend: Store,
+    pub(crate) store: StoreCalls,
     pub(crate) secrets: Arc<SecretMap>,
     pub(crate) limits: StoreLimits,
 }

@@ -190,6 +190,11 @@ impl<S: KeyValue> KeyValue for Faulty<'_, S> {
             self.inner.increment_expiring(key, delta, ttl_seconds)
         })
     }
+
+    /// The inner store's answer, and yes whenever a hook is set: a hook may stall its caller.
+    fn may_block(&self) -> bool {
+        self.inner.may_block() || locked(&self.hook).is_some()
+    }
 }
 
 #[cfg(test)]

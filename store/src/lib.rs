@@ -104,6 +104,12 @@ pub trait KeyValue {
         delta: u64,
         ttl_seconds: u64,
     ) -> Result<ExpiringCount, StoreError>;
+    /// Whether a call may wait on something outside the process (a disk, a network, a lock held
+    /// elsewhere), so that an async caller runs it off its event loop, with a deadline. Only a
+    /// store that never waits (memory) says no.
+    fn may_block(&self) -> bool {
+        true
+    }
 }
 
 macro_rules! forward {
@@ -128,6 +134,9 @@ macro_rules! forward {
                 ttl_seconds: u64,
             ) -> Result<ExpiringCount, StoreError> {
                 (**self).increment_expiring(key, delta, ttl_seconds)
+            }
+            fn may_block(&self) -> bool {
+                (**self).may_block()
             }
         }
     )*};

@@ -195,6 +195,11 @@ impl KeyValue for MemoryStore {
             expires: true,
         })
     }
+
+    /// Never: every call is a lock held only by this store's own calls.
+    fn may_block(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use super::Host;
 use crate::bindings::{customer_store, secrets};
 use crate::state::State;
-use crate::stores::{CounterFormat, KeyValue, StoreError};
+use crate::stores::{CounterFormat, StoreError};
 use wasmtime::component::{HasSelf, Linker};
 
 /// The product's own interfaces, as the native host and the test harness give them.
@@ -41,30 +41,45 @@ fn store_error(error: StoreError) -> customer_store::Error {
 }
 
 impl customer_store::Host for State {
-    fn get(&mut self, key: String) -> Result<Option<Vec<u8>>, customer_store::Error> {
-        self.backend.get(&key).map_err(store_error)
+    async fn get(&mut self, key: String) -> Result<Option<Vec<u8>>, customer_store::Error> {
+        self.store
+            .run("get", move |store| store.get(&key))
+            .await
+            .map_err(store_error)
     }
 
-    fn set(&mut self, key: String, value: Vec<u8>) -> Result<(), customer_store::Error> {
-        self.backend.set(&key, &value).map_err(store_error)
+    async fn set(&mut self, key: String, value: Vec<u8>) -> Result<(), customer_store::Error> {
+        self.store
+            .run("set", move |store| store.set(&key, &value))
+            .await
+            .map_err(store_error)
     }
 
-    fn delete(&mut self, key: String) -> Result<(), customer_store::Error> {
-        self.backend.delete(&key).map_err(store_error)
+    async fn delete(&mut self, key: String) -> Result<(), customer_store::Error> {
+        self.store
+            .run("delete", move |store| store.delete(&key))
+            .await
+            .map_err(store_error)
     }
 
-    fn increment(&mut self, key: String, delta: u64) -> Result<u64, customer_store::Error> {
-        self.backend.increment(&key, delta).map_err(store_error)
+    async fn increment(&mut self, key: String, delta: u64) -> Result<u64, customer_store::Error> {
+        self.store
+            .run("increment", move |store| store.increment(&key, delta))
+            .await
+            .map_err(store_error)
     }
 
-    fn increment_expiring(
+    async fn increment_expiring(
         &mut self,
         key: String,
         delta: u64,
         ttl_seconds: u64,
     ) -> Result<customer_store::ExpiringCount, customer_store::Error> {
-        self.backend
-            .increment_expiring(&key, delta, ttl_seconds)
+        self.store
+            .run("increment_expiring", move |store| {
+                store.increment_expiring(&key, delta, ttl_seconds)
+            })
+            .await
             .map(|counted| customer_store::ExpiringCount {
                 value: counted.value,
                 expires: counted.expires,

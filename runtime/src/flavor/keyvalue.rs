@@ -5,7 +5,8 @@
 
 use crate::secrets::SecretMap;
 use crate::state::State;
-use crate::stores::{KeyValue, StoreError};
+use crate::store_call::StoreCalls;
+use crate::stores::StoreError;
 use wasmtime::component::{HasData, ResourceTable, ResourceTableError};
 
 /// What a key-value host function fails with: one of the WIT `error` cases (both flavors' WIT
@@ -37,7 +38,7 @@ impl From<ResourceTableError> for KvError {
 
 /// The host side of a flavor's key-value and config interfaces for one instance.
 pub(crate) struct KvHost<'a> {
-    pub(crate) backend: &'a dyn KeyValue,
+    pub(crate) store: &'a StoreCalls,
     pub(crate) secrets: &'a SecretMap,
     pub(crate) table: &'a mut ResourceTable,
 }
@@ -51,7 +52,7 @@ impl HasData for HasKvHost {
 /// The [`KvHost`] of an instance's state (what `add_to_linker` is given).
 pub(crate) fn kv_host(state: &mut State) -> KvHost<'_> {
     KvHost {
-        backend: &*state.backend,
+        store: &state.store,
         secrets: &state.secrets,
         table: &mut state.table,
     }
@@ -59,35 +60,42 @@ pub(crate) fn kv_host(state: &mut State) -> KvHost<'_> {
 
 /// Implements, for [`KvHost`] and the bindings modules `store` and `config` in scope, what both
 /// drafts declare alike: `convert_error`; the bucket's `get`, `set` and `delete`, straight to
-/// the store; `exists` and `list-keys` (its cursor of type `$cursor`), which neither adapter
+/// the store (through [`StoreCalls::run`]); `exists` and `list-keys` (its cursor of type `$cursor`), which neither adapter
 /// calls, answering `other($unused)`; the bucket's `drop`; and `wasi:config/store`'s `get` from
 /// the [`SecretMap`] (an unknown key is `Ok(None)`, as both hosts answer) with `get-all`
 /// answering `io($unused)`. `open` and the atomics, where the hosts differ, are each flavor's.
 macro_rules! shared_functions {
     (bucket: $bucket:ty, cursor: $cursor:ty, unused: $unused:expr) => {
         impl store::HostBucket for KvHost<'_> {
-            fn get(
+            async fn get(
                 &mut self,
                 _bucket: Resource<$bucket>,
                 key: String,
             ) -> Result<Option<Vec<u8>>, KvError> {
-                Ok(self.backend.get(&key)?)
+                let get = move |store: &dyn KeyValue| store.get(&key);
+                Ok(self.store.run("get", get).await?)
             }
 
-            fn set(
+            async fn set(
                 &mut self,
                 _bucket: Resource<$bucket>,
                 key: String,
                 value: Vec<u8>,
             ) -> Result<(), KvError> {
-                Ok(self.backend.set(&key, &value)?)
+                let set = move |store: &dyn KeyValue| store.set(&key, &value);
+                Ok(self.store.run("set", set).await?)
             }
 
-            fn delete(&mut self, _bucket: Resource<$bucket>, key: String) -> Result<(), KvError> {
-                Ok(self.backend.delete(&key)?)
+            async fn delete(
+                &mut self,
+                _bucket: Resource<$bucket>,
+                key: String,
+            ) -> Result<(), KvError> {
+                let delete = move |store: &dyn KeyValue| store.delete(&key);
+                Ok(self.store.run("delete", delete).await?)
             }
 
-            fn exists(
+            async fn exists(
                 &mut self,
                 _bucket: Resource<$bucket>,
                 _key: String,
@@ -95,7 +103,7 @@ macro_rules! shared_functions {
                 Err(KvError::Other($unused.into()))
             }
 
-            fn list_keys(
+            async fn list_keys(
                 &mut self,
                 _bucket: Resource<$bucket>,
                 _cursor: $cursor,
@@ -103,7 +111,7 @@ macro_rules! shared_functions {
                 Err(KvError::Other($unused.into()))
             }
 
-            fn drop(&mut self, bucket: Resource<$bucket>) -> wasmtime::Result<()> {
+            async fn drop(&mut self, bucket: Resource<$bucket>) -> wasmtime::Result<()> {
                 self.table.delete(bucket)?;
                 Ok(())
             }
@@ -119,14 +127,14 @@ macro_rules! shared_functions {
         }
 
         impl config::Host for KvHost<'_> {
-            fn get(
+            async fn get(
                 &mut self,
                 key: String,
             ) -> wasmtime::Result<Result<Option<String>, config::Error>> {
                 Ok(Ok(self.secrets.get(&key).map(str::to_owned)))
             }
 
-            fn get_all(
+            async fn get_all(
                 &mut self,
             ) -> wasmtime::Result<Result<Vec<(String, String)>, config::Error>> {
                 Ok(Err(config::Error::Io($unused.into())))

@@ -27,6 +27,7 @@
 use super::Host;
 use super::keyvalue::{HasKvHost, KvError, KvHost, kv_host, shared_functions};
 use crate::state::State;
+use crate::stores::KeyValue;
 use crate::stores::StoreError;
 use wasmtime::component::{Linker, Resource};
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
@@ -113,7 +114,7 @@ mod bindings {
             }
         ",
         world: "spin-imports",
-        imports: { default: trappable },
+        imports: { default: async | trappable },
         trappable_error_type: {
             "wasi:keyvalue/store.error" => crate::flavor::keyvalue::KvError,
         },
@@ -188,7 +189,7 @@ fn incorrect_length(key: &str, why: &str) -> KvError {
 shared_functions!(bucket: SpinBucket, cursor: Option<String>, unused: UNUSED);
 
 impl store::Host for KvHost<'_> {
-    fn open(&mut self, identifier: String) -> Result<Resource<SpinBucket>, KvError> {
+    async fn open(&mut self, identifier: String) -> Result<Resource<SpinBucket>, KvError> {
         if identifier == STORE_LABEL {
             Ok(self.table.push(SpinBucket)?)
         } else {
@@ -202,7 +203,7 @@ impl store::Host for KvHost<'_> {
 }
 
 impl atomics::Host for KvHost<'_> {
-    fn increment(
+    async fn increment(
         &mut self,
         _bucket: Resource<SpinBucket>,
         key: String,
@@ -215,7 +216,12 @@ impl atomics::Host for KvHost<'_> {
                 "cannot add {delta}: the product's counters only grow"
             ))
         })?;
-        match self.backend.increment(&key, delta) {
+        let counted = {
+            let key = key.clone();
+            let increment = move |store: &dyn KeyValue| store.increment(&key, delta);
+            self.store.run("increment", increment).await
+        };
+        match counted {
             Ok(value) => i64::try_from(value)
                 .map_err(|_| KvError::Other(format!("the counter at {key:?} is past i64::MAX"))),
             // Spin's SQLite store panics on a value that is not its counter.
@@ -224,7 +230,7 @@ impl atomics::Host for KvHost<'_> {
         }
     }
 
-    fn swap(
+    async fn swap(
         &mut self,
         cas: Resource<SpinCas>,
         _value: Vec<u8>,
@@ -237,7 +243,7 @@ impl atomics::Host for KvHost<'_> {
 }
 
 impl atomics::HostCas for KvHost<'_> {
-    fn new(
+    async fn new(
         &mut self,
         _bucket: Resource<SpinBucket>,
         _key: String,
@@ -245,11 +251,11 @@ impl atomics::HostCas for KvHost<'_> {
         Err(KvError::Other(UNUSED.into()))
     }
 
-    fn current(&mut self, _cas: Resource<SpinCas>) -> Result<Option<Vec<u8>>, KvError> {
+    async fn current(&mut self, _cas: Resource<SpinCas>) -> Result<Option<Vec<u8>>, KvError> {
         Err(KvError::Other(UNUSED.into()))
     }
 
-    fn drop(&mut self, cas: Resource<SpinCas>) -> wasmtime::Result<()> {
+    async fn drop(&mut self, cas: Resource<SpinCas>) -> wasmtime::Result<()> {
         self.table.delete(cas)?;
         Ok(())
     }
@@ -259,22 +265,31 @@ impl atomics::HostCas for KvHost<'_> {
 mod tests {
     use super::*;
     use crate::secrets::SecretMap;
+    use crate::store_call::StoreCalls;
     use crate::stores::{CounterFormat, KeyValue, MemoryStore};
     use atomics::{Host as _, HostCas as _};
     use config::Host as _;
+    use std::sync::Arc;
     use store::{Host as _, HostBucket as _};
     use wasmtime::component::ResourceTable;
 
     struct Fixture {
-        backend: MemoryStore,
+        memory: Arc<MemoryStore>,
+        store: StoreCalls,
         secrets: SecretMap,
         table: ResourceTable,
     }
 
     impl Fixture {
         fn new() -> Self {
+            let memory = Arc::new(MemoryStore::new().with_counters(CounterFormat::LittleEndian64));
             Fixture {
-                backend: MemoryStore::new().with_counters(CounterFormat::LittleEndian64),
+                store: StoreCalls::new(
+                    memory.clone(),
+                    tokio::time::Instant::now() + std::time::Duration::from_secs(5),
+                    true,
+                ),
+                memory,
                 secrets: SecretMap::new()
                     .with("oauth_consumer_key", "ck")
                     .with("customer_token_secret", "s"),
@@ -284,27 +299,27 @@ mod tests {
 
         fn host(&mut self) -> KvHost<'_> {
             KvHost {
-                backend: &self.backend,
+                store: &self.store,
                 secrets: &self.secrets,
                 table: &mut self.table,
             }
         }
     }
 
-    fn bucket(host: &mut KvHost<'_>) -> Resource<SpinBucket> {
-        match host.open(STORE_LABEL.into()) {
+    async fn bucket(host: &mut KvHost<'_>) -> Resource<SpinBucket> {
+        match host.open(STORE_LABEL.into()).await {
             Ok(bucket) => Resource::new_borrow(bucket.rep()),
             Err(error) => panic!("opening {STORE_LABEL:?} failed: {error:?}"),
         }
     }
 
-    #[test]
-    fn only_the_default_label_opens() {
+    #[tokio::test]
+    async fn only_the_default_label_opens() {
         let mut fixture = Fixture::new();
         let mut host = fixture.host();
-        assert!(host.open("default".into()).is_ok());
+        assert!(host.open("default".into()).await.is_ok());
         for label in ["other", "", "Default"] {
-            let error = host.open(label.into()).err();
+            let error = host.open(label.into()).await.err();
             assert!(
                 matches!(error, Some(KvError::AccessDenied)),
                 "{label:?}: {error:?}"
@@ -314,67 +329,73 @@ mod tests {
         }
     }
 
-    #[test]
-    fn bucket_calls_reach_the_store() {
+    #[tokio::test]
+    async fn bucket_calls_reach_the_store() {
         let mut fixture = Fixture::new();
         let mut host = fixture.host();
-        let b = bucket(&mut host);
+        let b = bucket(&mut host).await;
         let again = || Resource::<SpinBucket>::new_borrow(b.rep());
         assert_eq!(
-            store::HostBucket::get(&mut host, again(), "k".into()).unwrap(),
+            store::HostBucket::get(&mut host, again(), "k".into())
+                .await
+                .unwrap(),
             None
         );
-        host.set(again(), "k".into(), b"v".to_vec()).unwrap();
+        host.set(again(), "k".into(), b"v".to_vec()).await.unwrap();
         assert_eq!(
-            store::HostBucket::get(&mut host, again(), "k".into()).unwrap(),
+            store::HostBucket::get(&mut host, again(), "k".into())
+                .await
+                .unwrap(),
             Some(b"v".to_vec())
         );
-        host.delete(again(), "k".into()).unwrap();
-        assert_eq!(fixture.backend.get("k"), Ok(None));
+        host.delete(again(), "k".into()).await.unwrap();
+        assert_eq!(fixture.memory.get("k"), Ok(None));
     }
 
-    #[test]
-    fn counters_are_the_stores_eight_bytes_little_endian() {
+    #[tokio::test]
+    async fn counters_are_the_stores_eight_bytes_little_endian() {
         let mut fixture = Fixture::new();
         let mut host = fixture.host();
-        let b = bucket(&mut host);
+        let b = bucket(&mut host).await;
         let again = || Resource::<SpinBucket>::new_borrow(b.rep());
-        assert_eq!(host.increment(again(), "n".into(), 1).unwrap(), 1);
-        assert_eq!(host.increment(again(), "n".into(), 2).unwrap(), 3);
-        assert_eq!(host.increment(again(), "n".into(), 0).unwrap(), 3);
+        assert_eq!(host.increment(again(), "n".into(), 1).await.unwrap(), 1);
+        assert_eq!(host.increment(again(), "n".into(), 2).await.unwrap(), 3);
+        assert_eq!(host.increment(again(), "n".into(), 0).await.unwrap(), 3);
         assert!(matches!(
-            host.increment(again(), "n".into(), -1),
+            host.increment(again(), "n".into(), -1).await,
             Err(KvError::Other(_))
         ));
         assert_eq!(
-            fixture.backend.get("n"),
+            fixture.memory.get("n"),
             Ok(Some(3i64.to_le_bytes().to_vec()))
         );
     }
 
-    #[test]
-    fn incrementing_a_set_key_traps() {
+    #[tokio::test]
+    async fn incrementing_a_set_key_traps() {
         let mut fixture = Fixture::new();
         let mut host = fixture.host();
-        let b = bucket(&mut host);
+        let b = bucket(&mut host).await;
         host.set(
             Resource::new_borrow(b.rep()),
             "plain".into(),
             b"12".to_vec(),
         )
+        .await
         .unwrap();
         let error = host
             .increment(Resource::new_borrow(b.rep()), "plain".into(), 1)
+            .await
             .unwrap_err();
         assert!(matches!(error, KvError::Trap(_)), "{error:?}");
         let trap = host.convert_error(error).unwrap_err();
         assert!(trap.to_string().contains("incorrect length"), "{trap}");
         // Nothing was written.
-        assert_eq!(fixture.backend.get("plain"), Ok(Some(b"12".to_vec())));
+        assert_eq!(fixture.memory.get("plain"), Ok(Some(b"12".to_vec())));
     }
 
-    #[test]
-    fn store_errors_are_other_or_access_denied() {
+    #[tokio::test]
+    async fn store_errors_are_other_or_access_denied() {
         assert!(matches!(
             KvError::from(StoreError::AccessDenied),
             KvError::AccessDenied
@@ -385,45 +406,48 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn what_the_adapter_never_calls_is_refused() {
+    #[tokio::test]
+    async fn what_the_adapter_never_calls_is_refused() {
         let mut fixture = Fixture::new();
         let mut host = fixture.host();
-        let b = bucket(&mut host);
+        let b = bucket(&mut host).await;
         let again = || Resource::<SpinBucket>::new_borrow(b.rep());
         assert!(matches!(
-            host.new(again(), "k".into()),
+            host.new(again(), "k".into()).await,
             Err(KvError::Other(_))
         ));
         assert!(matches!(
-            host.exists(again(), "k".into()),
+            host.exists(again(), "k".into()).await,
             Err(KvError::Other(_))
         ));
         assert!(matches!(
-            host.list_keys(again(), None),
+            host.list_keys(again(), None).await,
             Err(KvError::Other(_))
         ));
-        assert!(host.get_all().unwrap().is_err());
+        assert!(host.get_all().await.unwrap().is_err());
     }
 
-    #[test]
-    fn config_reads_the_secret_map() {
+    #[tokio::test]
+    async fn config_reads_the_secret_map() {
         let mut fixture = Fixture::new();
         let mut host = fixture.host();
         assert_eq!(
             config::Host::get(&mut host, "oauth_consumer_key".into())
+                .await
                 .unwrap()
                 .unwrap(),
             Some("ck".into())
         );
         assert_eq!(
             config::Host::get(&mut host, "OAUTH_CONSUMER_KEY".into())
+                .await
                 .unwrap()
                 .unwrap(),
             None
         );
         assert_eq!(
             config::Host::get(&mut host, "undefined".into())
+                .await
                 .unwrap()
                 .unwrap(),
             None

@@ -32,6 +32,7 @@
 use super::Host;
 use super::keyvalue::{HasKvHost, KvError, KvHost, kv_host, shared_functions};
 use crate::state::State;
+use crate::stores::KeyValue;
 use wasmtime::component::{Linker, Resource};
 
 mod bindings {
@@ -52,7 +53,7 @@ mod bindings {
             }
         ",
         world: "wasi-imports",
-        imports: { default: trappable },
+        imports: { default: async | trappable },
         trappable_error_type: {
             "wasi:keyvalue/store.error" => crate::flavor::keyvalue::KvError,
         },
@@ -106,7 +107,7 @@ const UNUSED: &str = "not emulated: the wasi adapter never calls it";
 shared_functions!(bucket: WasiBucket, cursor: Option<u64>, unused: UNUSED);
 
 impl store::Host for KvHost<'_> {
-    fn open(&mut self, identifier: String) -> Result<Resource<WasiBucket>, KvError> {
+    async fn open(&mut self, identifier: String) -> Result<Resource<WasiBucket>, KvError> {
         if identifier == BUCKET_NAME {
             Ok(self.table.push(WasiBucket)?)
         } else {
@@ -120,7 +121,7 @@ impl store::Host for KvHost<'_> {
 }
 
 impl atomics::Host for KvHost<'_> {
-    fn increment(
+    async fn increment(
         &mut self,
         _bucket: Resource<WasiBucket>,
         key: String,
@@ -128,7 +129,8 @@ impl atomics::Host for KvHost<'_> {
     ) -> Result<u64, KvError> {
         // The store's own counters: decimal text in memory (as wasmtime keeps them), the SQLite
         // file's or Redis's own otherwise.
-        Ok(self.backend.increment(&key, delta)?)
+        let increment = move |store: &dyn KeyValue| store.increment(&key, delta);
+        Ok(self.store.run("increment", increment).await?)
     }
 }
 
@@ -136,21 +138,30 @@ impl atomics::Host for KvHost<'_> {
 mod tests {
     use super::*;
     use crate::secrets::SecretMap;
+    use crate::store_call::StoreCalls;
     use crate::stores::{KeyValue, MemoryStore};
     use atomics::Host as _;
+    use std::sync::Arc;
     use store::Host as _;
     use wasmtime::component::ResourceTable;
 
     struct Fixture {
-        backend: MemoryStore,
+        memory: Arc<MemoryStore>,
+        store: StoreCalls,
         secrets: SecretMap,
         table: ResourceTable,
     }
 
     impl Fixture {
         fn new() -> Self {
+            let memory = Arc::new(MemoryStore::new());
             Fixture {
-                backend: MemoryStore::new(),
+                store: StoreCalls::new(
+                    memory.clone(),
+                    tokio::time::Instant::now() + std::time::Duration::from_secs(5),
+                    true,
+                ),
+                memory,
                 secrets: SecretMap::new().with("public_base_url", "https://shop.example"),
                 table: ResourceTable::new(),
             }
@@ -158,27 +169,27 @@ mod tests {
 
         fn host(&mut self) -> KvHost<'_> {
             KvHost {
-                backend: &self.backend,
+                store: &self.store,
                 secrets: &self.secrets,
                 table: &mut self.table,
             }
         }
     }
 
-    fn bucket(host: &mut KvHost<'_>) -> Resource<WasiBucket> {
-        match host.open(BUCKET_NAME.into()) {
+    async fn bucket(host: &mut KvHost<'_>) -> Resource<WasiBucket> {
+        match host.open(BUCKET_NAME.into()).await {
             Ok(bucket) => Resource::new_borrow(bucket.rep()),
             Err(error) => panic!("opening \"\" failed: {error:?}"),
         }
     }
 
-    #[test]
-    fn only_the_empty_identifier_opens() {
+    #[tokio::test]
+    async fn only_the_empty_identifier_opens() {
         let mut fixture = Fixture::new();
         let mut host = fixture.host();
-        assert!(host.open(String::new()).is_ok());
+        assert!(host.open(String::new()).await.is_ok());
         for identifier in ["default", "other"] {
-            let error = host.open(identifier.into()).err();
+            let error = host.open(identifier.into()).await.err();
             assert!(
                 matches!(error, Some(KvError::NoSuchStore)),
                 "{identifier:?}: {error:?}"
@@ -186,58 +197,60 @@ mod tests {
         }
     }
 
-    #[test]
-    fn counters_are_decimal_text() {
+    #[tokio::test]
+    async fn counters_are_decimal_text() {
         let mut fixture = Fixture::new();
         let mut host = fixture.host();
-        let b = bucket(&mut host);
+        let b = bucket(&mut host).await;
         let again = || Resource::<WasiBucket>::new_borrow(b.rep());
-        assert_eq!(host.increment(again(), "n".into(), 0).unwrap(), 0);
-        assert_eq!(host.increment(again(), "n".into(), 41).unwrap(), 41);
-        assert_eq!(host.increment(again(), "n".into(), 1).unwrap(), 42);
-        assert_eq!(fixture.backend.get("n"), Ok(Some(b"42".to_vec())));
+        assert_eq!(host.increment(again(), "n".into(), 0).await.unwrap(), 0);
+        assert_eq!(host.increment(again(), "n".into(), 41).await.unwrap(), 41);
+        assert_eq!(host.increment(again(), "n".into(), 1).await.unwrap(), 42);
+        assert_eq!(fixture.memory.get("n"), Ok(Some(b"42".to_vec())));
     }
 
-    #[test]
-    fn bad_counters_are_other_errors_and_stay() {
+    #[tokio::test]
+    async fn bad_counters_are_other_errors_and_stay() {
         let mut fixture = Fixture::new();
-        fixture.backend.set("text", b"not a number").unwrap();
+        fixture.memory.set("text", b"not a number").unwrap();
         fixture
-            .backend
+            .memory
             .set("max", u64::MAX.to_string().as_bytes())
             .unwrap();
         let mut host = fixture.host();
-        let b = bucket(&mut host);
+        let b = bucket(&mut host).await;
         let again = || Resource::<WasiBucket>::new_borrow(b.rep());
         for key in ["text", "max"] {
-            let result = host.increment(again(), key.into(), 1);
+            let result = host.increment(again(), key.into(), 1).await;
             assert!(
                 matches!(result, Err(KvError::Other(_))),
                 "{key}: {result:?}"
             );
         }
         assert_eq!(
-            fixture.backend.get("text"),
+            fixture.memory.get("text"),
             Ok(Some(b"not a number".to_vec()))
         );
     }
 
-    #[test]
-    fn config_reads_the_secret_map() {
+    #[tokio::test]
+    async fn config_reads_the_secret_map() {
         let mut fixture = Fixture::new();
         let mut host = fixture.host();
         assert_eq!(
             config::Host::get(&mut host, "public_base_url".into())
+                .await
                 .unwrap()
                 .unwrap(),
             Some("https://shop.example".into())
         );
         assert_eq!(
             config::Host::get(&mut host, "missing".into())
+                .await
                 .unwrap()
                 .unwrap(),
             None
         );
-        assert!(config::Host::get_all(&mut host).unwrap().is_err());
+        assert!(config::Host::get_all(&mut host).await.unwrap().is_err());
     }
 }
