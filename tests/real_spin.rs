@@ -29,6 +29,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::support::*;
 use customer_token_runtime::Flavor;
 use customer_token_runtime::{SPIN_ROUTE, spin_trigger_request};
+use customer_token_testkit::{Signal, signal_group, signal_process};
 use serde_json::{Value, json};
 
 const VALIDATE_TOKEN: &str = include_str!("dropins/VALIDATE_TOKEN.graphql");
@@ -341,9 +342,9 @@ impl Drop for SpinUp {
     fn drop(&mut self) {
         let group = self.launcher.id();
         // Ctrl-C first, as a user stops it; then SIGKILL whatever is left.
-        signal(&format!("-{group}"), "INT");
+        signal_group(group, Signal::Interrupt);
         if let Some(pid) = self.listener {
-            signal(&pid.to_string(), "INT");
+            signal_process(pid, Signal::Interrupt);
         }
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut exited = false;
@@ -357,9 +358,9 @@ impl Drop for SpinUp {
             std::thread::sleep(Duration::from_millis(50));
         }
         if !exited {
-            signal(&format!("-{group}"), "KILL");
+            signal_group(group, Signal::Kill);
             if let Some(pid) = self.listener.filter(|pid| alive(*pid)) {
-                signal(&pid.to_string(), "KILL");
+                signal_process(pid, Signal::Kill);
             }
         }
         let _ = self.launcher.kill();
@@ -370,14 +371,6 @@ impl Drop for SpinUp {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
-}
-
-/// `kill -<signal> <target>` (a pid, or `-<pgid>` for a process group).
-fn signal(target: &str, signal: &str) {
-    let _ = Command::new("kill")
-        .args([&format!("-{signal}"), "--", target])
-        .stderr(Stdio::null())
-        .status();
 }
 
 /// Whether `pid` is a live process (not gone, not a zombie).

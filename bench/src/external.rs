@@ -90,9 +90,12 @@ impl Served {
 impl Drop for Served {
     fn drop(&mut self) {
         // The whole group: `spin up` serves from a child process.
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.child.id())])
-            .status();
+        if matches!(self.child.try_wait(), Ok(None)) {
+            customer_token_testkit::signal_group(
+                self.child.id(),
+                customer_token_testkit::Signal::Kill,
+            );
+        }
         let _ = self.child.wait();
     }
 }

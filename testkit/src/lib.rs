@@ -6,11 +6,13 @@ mod clock;
 pub mod components;
 pub mod fixture;
 mod redis;
+mod signal;
 mod temp;
 mod tools;
 
 pub use self::clock::{TestClock, real_unix_seconds};
 pub use self::redis::RedisServer;
+pub use self::signal::{Signal, signal_group, signal_process};
 pub use self::temp::{TempDir, free_port};
 pub use self::tools::{python_venv, tool_or_skip};
 pub use customer_token_runtime::{Call, CallHook, CallPhase, Faulty, FaultyStore};

@@ -27,7 +27,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use customer_token_host::sign::{self, Credentials, SignatureMethod};
-use customer_token_testkit::{RedisServer, TempDir, free_port, python_venv, tool_or_skip};
+use customer_token_testkit::{
+    RedisServer, Signal, TempDir, free_port, python_venv, signal_group, tool_or_skip,
+};
 use serde_json::{Value, json};
 
 const CONSUMER_KEY: &str = "wasmcloud-ck";
@@ -208,10 +210,10 @@ impl WashDev {
     }
 
     fn kill(&mut self) {
-        // The whole group: wash and anything it started.
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.child.id())])
-            .status();
+        // The whole group: wash and anything it started (once: after `wait` the id is free).
+        if matches!(self.child.try_wait(), Ok(None)) {
+            signal_group(self.child.id(), Signal::Kill);
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
