@@ -47,8 +47,8 @@ pub use self::runtime::{Clock, DEFAULT_TIMEOUT, Runtime, RuntimeBuilder};
 pub use self::secrets::SecretMap;
 pub use self::stores::{
     Call, CallHook, CallPhase, CounterFormat, ExpiringCount, Faulty, FaultyStore, KeyValue,
-    MemorySnapshot, MemoryStore, Now, RedbStore, RedisStore, SqliteStore, Store, StoreError,
-    real_now,
+    MemorySnapshot, MemoryStore, Now, RedbStore, RedisSettings, RedisStore, SqliteStore, Store,
+    StoreError, real_now,
 };
 pub use self::wasm::Wasm;
 pub use wasmtime_wasi::HostWallClock;

@@ -1,6 +1,8 @@
 //! A persistent backend: one redb database file, one table.
 
-use super::{CounterFormat, ExpiringCount, KeyValue, StoreError, create_data_dir};
+use super::{
+    CounterFormat, ExpiringCount, KeyValue, StoreError, create_data_dir, create_private_file,
+};
 use ::redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use std::path::{Path, PathBuf};
 
@@ -31,6 +33,7 @@ impl RedbStore {
         let dir = dir.as_ref();
         create_data_dir(dir)?;
         let path = dir.join(DATABASE_FILE);
+        create_private_file(&path)?;
         let db = Database::create(&path).map_err(|e| {
             StoreError::Other(format!("cannot open database {}: {e}", path.display()))
         })?;

@@ -12,31 +12,90 @@
 //!
 //! Connections are pooled and replaced when they fail: while Redis is down every call fails
 //! (the request answers 500 and the component logs the store error), and once it is back the
-//! next call connects again. Every connection has read and write timeouts so that a hung server
-//! fails a call instead of holding a request past the host's execution limit.
+//! next call connects again; a call that finds its pooled connection dead (Redis restarted, a
+//! proxy dropped it) is made once more on a fresh one, so the first request after a restart is
+//! answered. A node that answers `READONLY` (demoted by a failover), `LOADING` or `MASTERDOWN`
+//! has its connections dropped, so the next call connects afresh (to wherever the URL's name
+//! points now). Every connection has connect, read and write timeouts; the runtime bounds each
+//! call by the request's limit besides. A password in the URL is never printed: [`RedisStore::url`]
+//! and every error show the URL with it masked.
 
 use super::{CounterFormat, ExpiringCount, KeyValue, StoreError};
-use ::redis::{Client, Commands, Connection, RedisError, RedisResult};
+use ::redis::{Client, Commands, Connection, ErrorKind, RedisError, RedisResult, ServerErrorKind};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-/// How long connecting, and each command's reply, may take.
+/// How long connecting may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+/// How long each command's reply (and each write) may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(1);
 /// Idle connections kept for reuse; more concurrent calls open (and then close) their own.
 const MAX_IDLE: usize = 32;
 
-/// Key-value storage on a Redis server (`redis://HOST:PORT[/DB]`).
+/// Key-value storage on a Redis server (`redis://[[USER]:PASSWORD@]HOST:PORT[/DB]`).
 pub struct RedisStore {
     client: Client,
-    url: String,
+    /// The URL with any password masked, for messages.
+    shown: String,
     idle: Mutex<Vec<Connection>>,
 }
 
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStore")
-            .field("url", &self.url)
+            .field("url", &self.shown)
             .finish_non_exhaustive()
+    }
+}
+
+/// `url` with the password of its user information (`redis://user:PASSWORD@host`) masked.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_owned();
+    };
+    match rest[..at].split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+        None => url.to_owned(),
+    }
+}
+
+/// What the Redis server is configured to do with keys when it runs out of memory, and whether
+/// it keeps every write across a restart (`CONFIG GET`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedisSettings {
+    /// `maxmemory`, in bytes (0: no limit).
+    pub maxmemory: u64,
+    /// `maxmemory-policy`.
+    pub policy: String,
+    /// `appendonly`.
+    pub appendonly: bool,
+}
+
+impl RedisSettings {
+    /// Why Redis may delete keys the product needs (customers, or nonces whose loss lets a
+    /// signed request be replayed), if it may: a memory limit with a policy that evicts.
+    pub fn eviction_risk(&self) -> Option<String> {
+        (self.maxmemory > 0 && self.policy != "noeviction").then(|| {
+            format!(
+                "Redis evicts keys when it reaches maxmemory ({} bytes, maxmemory-policy {}): \
+                 it could delete customers, or nonces (and so let a signed request be \
+                 replayed); set maxmemory-policy noeviction",
+                self.maxmemory, self.policy
+            )
+        })
+    }
+
+    /// Why a Redis restart may lose the latest writes, if it may.
+    pub fn durability_risk(&self) -> Option<String> {
+        (!self.appendonly).then(|| {
+            "Redis runs without appendonly: a restart loses the writes since its last snapshot \
+             (docs/tokens.md says what the product does about lost writes); set appendonly yes"
+                .to_owned()
+        })
     }
 }
 
@@ -44,66 +103,108 @@ impl RedisStore {
     /// Connects to `url` and checks the server answers, so that a host never starts on a store
     /// it cannot reach.
     pub fn connect(url: &str) -> Result<Self, StoreError> {
+        let shown = redact_url(url);
         if !url.starts_with("redis://") {
             return Err(StoreError::Other(format!(
-                "{url:?} is not a Redis URL: expected redis://HOST:PORT[/DB]"
+                "{shown:?} is not a Redis URL: expected redis://HOST:PORT[/DB]"
             )));
         }
         let client = Client::open(url)
-            .map_err(|e| StoreError::Other(format!("invalid Redis URL {url:?}: {e}")))?;
+            .map_err(|e| StoreError::Other(format!("invalid Redis URL {shown:?}: {e}")))?;
         let backend = RedisStore {
             client,
-            url: url.to_string(),
+            shown,
             idle: Mutex::new(Vec::new()),
         };
         backend
             .call(|connection| ::redis::cmd("PING").query::<String>(connection))
-            .map_err(|e| StoreError::Other(format!("cannot reach Redis at {url}: {e}")))?;
+            .map_err(|e| match e {
+                StoreError::Other(reason) => StoreError::Other(format!("cannot reach {reason}")),
+                other => other,
+            })?;
         Ok(backend)
     }
 
-    /// The URL the backend was opened with.
+    /// The URL the backend was opened with, its password masked.
     pub fn url(&self) -> &str {
-        &self.url
+        &self.shown
+    }
+
+    /// The server's memory policy and persistence (`CONFIG GET`), for the host to check at
+    /// start. Managed Redis services often refuse `CONFIG`: then an error.
+    pub fn settings(&self) -> Result<RedisSettings, StoreError> {
+        let get = |name: &'static str| {
+            self.call(move |connection| {
+                let pair: Vec<String> = ::redis::cmd("CONFIG")
+                    .arg("GET")
+                    .arg(name)
+                    .query(connection)?;
+                Ok(pair.into_iter().nth(1).unwrap_or_default())
+            })
+        };
+        Ok(RedisSettings {
+            maxmemory: get("maxmemory")?.parse().unwrap_or(0),
+            policy: get("maxmemory-policy")?,
+            appendonly: get("appendonly")? == "yes",
+        })
     }
 
     fn open_connection(&self) -> RedisResult<Connection> {
-        let connection = self.client.get_connection_with_timeout(CALL_TIMEOUT)?;
+        let connection = self.client.get_connection_with_timeout(CONNECT_TIMEOUT)?;
         connection.set_read_timeout(Some(CALL_TIMEOUT))?;
         connection.set_write_timeout(Some(CALL_TIMEOUT))?;
         Ok(connection)
     }
 
-    /// Runs `f` on a pooled connection; a connection that failed is dropped, not pooled again.
-    fn call<T>(&self, f: impl FnOnce(&mut Connection) -> RedisResult<T>) -> Result<T, StoreError> {
+    /// Runs `f` on a pooled connection, and once more on a fresh one if the pooled connection
+    /// turns out to be dead; a connection that failed is dropped, not pooled again.
+    fn call<T>(&self, f: impl Fn(&mut Connection) -> RedisResult<T>) -> Result<T, StoreError> {
         let pooled = self
             .idle
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .pop();
-        let mut connection = match pooled {
-            Some(connection) => connection,
-            None => self.open_connection().map_err(|e| self.failure(&e))?,
-        };
+        if let Some(mut connection) = pooled {
+            match f(&mut connection) {
+                Ok(value) => {
+                    self.put_back(connection);
+                    return Ok(value);
+                }
+                Err(error) if dead(&error) => {
+                    // Most likely every pooled connection was cut by the same cause (a Redis
+                    // restart): let the calls connect afresh rather than fail one each. The
+                    // command did not reach a live server, so running it again is safe.
+                    self.drop_pool();
+                }
+                Err(error) => return Err(self.failed(connection, &error)),
+            }
+        }
+        let mut connection = self.open_connection().map_err(|e| self.failure(&e))?;
         match f(&mut connection) {
             Ok(value) => {
                 self.put_back(connection);
                 Ok(value)
             }
-            Err(error) => {
-                if broken(&error) {
-                    // The others were most likely cut by the same cause (a Redis restart): let
-                    // the next calls connect afresh rather than fail one pooled connection each.
-                    self.idle
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .clear();
-                } else {
-                    self.put_back(connection);
-                }
-                Err(self.failure(&error))
-            }
+            Err(error) => Err(self.failed(connection, &error)),
         }
+    }
+
+    /// The error of a call on `connection`, pooling the connection again only if it is still
+    /// good.
+    fn failed(&self, connection: Connection, error: &RedisError) -> StoreError {
+        if replace(error) {
+            self.drop_pool();
+        } else {
+            self.put_back(connection);
+        }
+        self.failure(error)
+    }
+
+    fn drop_pool(&self) {
+        self.idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
     fn put_back(&self, connection: Connection) {
@@ -114,8 +215,32 @@ impl RedisStore {
     }
 
     fn failure(&self, error: &RedisError) -> StoreError {
-        StoreError::Other(format!("Redis at {}: {error}", self.url))
+        StoreError::Other(format!("Redis at {}: {error}", self.shown))
     }
+}
+
+/// Whether `error` says the connection was dead before the command was answered: closed,
+/// reset or refused, so that the command was not run by a live server.
+fn dead(error: &RedisError) -> bool {
+    error.is_connection_dropped()
+}
+
+/// Whether the connections must be replaced after `error`: the connection is broken, or the
+/// node is not (or no longer) the primary the URL should lead to. A refused command (`INCRBY`
+/// on a value that is not an integer) leaves the connection usable.
+fn replace(error: &RedisError) -> bool {
+    error.is_io_error()
+        || error.is_timeout()
+        || error.is_connection_dropped()
+        || error.is_unrecoverable_error()
+        || matches!(
+            error.kind(),
+            ErrorKind::Server(
+                ServerErrorKind::ReadOnly
+                    | ServerErrorKind::BusyLoading
+                    | ServerErrorKind::MasterDown
+            )
+        )
 }
 
 /// `INCRBY`, then a ttl that only ever lengthens the key's life, as one script: Redis runs it
@@ -142,15 +267,6 @@ fn redis_delta(key: &str, delta: u64) -> Result<i64, StoreError> {
 fn counter_value(key: &str, value: i64) -> Result<u64, StoreError> {
     u64::try_from(value)
         .map_err(|_| StoreError::Other(format!("the counter at {key:?} is negative ({value})")))
-}
-
-/// Whether the connection must be replaced after `error` (as opposed to a refused command, such
-/// as `INCRBY` on a value that is not an integer, after which it is still usable).
-fn broken(error: &RedisError) -> bool {
-    error.is_io_error()
-        || error.is_timeout()
-        || error.is_connection_dropped()
-        || error.is_unrecoverable_error()
 }
 
 impl KeyValue for RedisStore {
@@ -281,6 +397,59 @@ mod tests {
     }
 
     #[test]
+    fn a_password_is_never_shown() {
+        assert_eq!(
+            redact_url("redis://:hunter2@cache.internal:6380/2"),
+            "redis://:***@cache.internal:6380/2"
+        );
+        assert_eq!(
+            redact_url("redis://app:hunter2@cache.internal/0"),
+            "redis://app:***@cache.internal/0"
+        );
+        assert_eq!(
+            redact_url("redis://app@cache.internal"),
+            "redis://app@cache.internal"
+        );
+        assert_eq!(
+            redact_url("redis://127.0.0.1:6379"),
+            "redis://127.0.0.1:6379"
+        );
+        let port = customer_token_testkit::free_port();
+        let message = RedisStore::connect(&format!("redis://:hunter2@127.0.0.1:{port}/1"))
+            .unwrap_err()
+            .to_string();
+        assert!(!message.contains("hunter2"), "{message}");
+        assert!(message.contains(":***@127.0.0.1"), "{message}");
+    }
+
+    #[test]
+    fn settings_that_can_drop_keys_or_writes_are_named() {
+        let safe = RedisSettings {
+            maxmemory: 0,
+            policy: "allkeys-lru".into(),
+            appendonly: true,
+        };
+        assert_eq!(
+            safe.eviction_risk(),
+            None,
+            "no memory limit: nothing is evicted"
+        );
+        assert_eq!(safe.durability_risk(), None);
+        let evicting = RedisSettings {
+            maxmemory: 1 << 20,
+            policy: "volatile-ttl".into(),
+            appendonly: false,
+        };
+        assert!(evicting.eviction_risk().unwrap().contains("volatile-ttl"));
+        assert!(evicting.durability_risk().unwrap().contains("appendonly"));
+        let bounded = RedisSettings {
+            policy: "noeviction".into(),
+            ..evicting
+        };
+        assert_eq!(bounded.eviction_risk(), None);
+    }
+
+    #[test]
     fn calls_fail_while_the_server_is_down_and_succeed_once_it_is_back() {
         let Some(mut server) = RedisServer::start_or_skip("redis-restart") else {
             return;
@@ -297,5 +466,49 @@ mod tests {
         server.start();
         assert_eq!(backend.get("kept"), Ok(Some(b"before".to_vec())));
         assert_eq!(backend.increment("n", 1), Ok(2));
+    }
+
+    #[test]
+    fn the_first_call_after_a_restart_is_answered() {
+        let Some(mut server) = RedisServer::start_or_skip("redis-first-after-restart") else {
+            return;
+        };
+        let backend = RedisStore::connect(&server.url()).unwrap();
+        // Pooled connections, each cut by the restart.
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| backend.set("kept", b"before").unwrap());
+            }
+        });
+        server.stop();
+        server.start();
+        assert_eq!(backend.get("kept"), Ok(Some(b"before".to_vec())));
+        assert_eq!(backend.increment("n", 1), Ok(1));
+    }
+
+    #[test]
+    fn a_read_only_node_fails_writes_and_is_used_again_once_writable() {
+        let Some(server) = RedisServer::start_or_skip("redis-read-only") else {
+            return;
+        };
+        let backend = RedisStore::connect(&server.url()).unwrap();
+        backend.set("kept", b"before").unwrap();
+        let admin = |command: &[&str]| {
+            let mut cmd = ::redis::cmd(command[0]);
+            for arg in &command[1..] {
+                cmd.arg(*arg);
+            }
+            backend
+                .call(|connection| cmd.query::<()>(connection))
+                .unwrap();
+        };
+        // A replica of a primary that is not there: read-only, its data kept.
+        let nowhere = customer_token_testkit::free_port().to_string();
+        admin(&["REPLICAOF", "127.0.0.1", &nowhere]);
+        let refused = backend.set("k", b"v").unwrap_err().to_string();
+        assert!(refused.to_lowercase().contains("read only"), "{refused}");
+        assert_eq!(backend.get("kept"), Ok(Some(b"before".to_vec())));
+        admin(&["REPLICAOF", "NO", "ONE"]);
+        assert_eq!(backend.set("k", b"v"), Ok(()));
     }
 }

@@ -26,7 +26,10 @@
 //! commit: a write is visible from its commit on, which is before its caller is told it
 //! succeeded, and a read that overlaps an unfinished write sees the value before it.
 
-use super::{CounterFormat, ExpiringCount, KeyValue, Now, StoreError, create_data_dir, real_now};
+use super::{
+    CounterFormat, ExpiringCount, KeyValue, Now, StoreError, create_data_dir, create_private_file,
+    real_now,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -159,6 +162,7 @@ impl SqliteStore {
         let cannot = |e: rusqlite::Error| {
             StoreError::Other(format!("cannot open database {}: {e}", path.display()))
         };
+        create_private_file(&path)?;
         let connection = Connection::open(&path).map_err(cannot)?;
         connection.busy_timeout(BUSY_TIMEOUT).map_err(cannot)?;
         // `journal_mode` answers with the mode it chose, so it is a query, not an execute.
