@@ -77,7 +77,36 @@ pub(super) fn create(path: &Path) -> Result<(SecretMap, bool), ConfigError> {
             Err(e) => return Err(create_error(e)),
         },
     };
-    Ok((env_file::read(path)?, created))
+    Ok((read(path)?, created))
+}
+
+/// Reads the development credentials at `path`, refusing a file another user could have written:
+/// a symbolic link, a file not owned by this process's user, or one group or others may write.
+/// Credentials planted there would let whoever planted them sign requests.
+pub(super) fn read(path: &Path) -> Result<SecretMap, ConfigError> {
+    let metadata = std::fs::symlink_metadata(path).map_err(|error| ConfigError::Io {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let untrusted = |why: &'static str| ConfigError::Untrusted {
+        path: path.to_path_buf(),
+        why,
+    };
+    if metadata.file_type().is_symlink() {
+        return Err(untrusted("it is a symbolic link"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        if metadata.uid() != unsafe { libc::geteuid() } {
+            return Err(untrusted("another user owns it"));
+        }
+        if metadata.mode() & 0o022 != 0 {
+            return Err(untrusted("group or others may write it"));
+        }
+    }
+    env_file::read(path)
 }
 
 /// Creates `path` (failing if it exists), readable and writable by its owner only, with `text`.

@@ -37,6 +37,8 @@ pub enum ConfigError {
         path: PathBuf,
         error: std::io::Error,
     },
+    /// The local development credentials file could have been written by someone else.
+    Untrusted { path: PathBuf, why: &'static str },
     /// The operating system's random source failed.
     Random(String),
 }
@@ -97,6 +99,13 @@ impl fmt::Display for ConfigError {
             ConfigError::Create { path, error } => {
                 write!(f, "cannot create {}: {error}", path.display())
             }
+            ConfigError::Untrusted { path, why } => write!(
+                f,
+                "refusing the local development credentials in {}: {why}; make it a plain \
+                 file of your own with mode 0600 (chmod 600), or delete it to have new ones \
+                 created",
+                path.display()
+            ),
             ConfigError::Random(error) => write!(f, "no random source: {error}"),
         }
     }

@@ -144,7 +144,7 @@ pub fn load_configuration_with(
     }
 
     let path = data_dir.join(dev_credentials::FILE);
-    let (mut secrets, created) = match env_file::read(&path) {
+    let (mut secrets, created) = match dev_credentials::read(&path) {
         Ok(map) => (map, false),
         Err(ConfigError::Io { error, .. }) if error.kind() == std::io::ErrorKind::NotFound => {
             match when_no_dev_file {
@@ -327,6 +327,53 @@ mod tests {
             );
         }
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_dev_file_someone_else_could_have_written_is_refused() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let text = "OAUTH_CONSUMER_KEY=planted\nOAUTH_CONSUMER_SECRET=p\nOAUTH_ACCESS_TOKEN=p\n\
+                    OAUTH_ACCESS_TOKEN_SECRET=p\nCUSTOMER_TOKEN_SECRET=planted-token-secret-of-at-least-32-bytes\n";
+        let refused = |dir: &TempDir| {
+            let error = load_configuration_with(None, no_env, dir.path(), WhenNoDevFile::Create)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.starts_with("refusing the local development credentials"),
+                "{error}"
+            );
+            // Nothing was created in its place, and nothing of it is shown.
+            assert!(!error.contains("planted"), "{error}");
+            error
+        };
+
+        let dir = TempDir::new("dev-group-writable");
+        let path = dir.path().join("dev-credentials.env");
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o620)).unwrap();
+        assert!(refused(&dir).contains("group or others may write it"));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let loaded = load_configuration_with(None, no_env, dir.path(), WhenNoDevFile::Fail);
+        assert_eq!(
+            loaded.unwrap().secrets.get("oauth_consumer_key"),
+            Some("planted")
+        );
+
+        let dir = TempDir::new("dev-symlink");
+        let elsewhere = dir.path().join("elsewhere.env");
+        std::fs::write(&elsewhere, text).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, dir.path().join("dev-credentials.env")).unwrap();
+        assert!(refused(&dir).contains("symbolic link"));
+
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } == 0 {
+            let dir = TempDir::new("dev-other-owner");
+            let path = dir.path().join("dev-credentials.env");
+            std::fs::write(&path, text).unwrap();
+            std::os::unix::fs::chown(&path, Some(65534), None).unwrap();
+            assert!(refused(&dir).contains("another user owns it"));
+        }
     }
 
     #[test]
