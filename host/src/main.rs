@@ -3,7 +3,9 @@
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use customer_token_host::config::{Configuration, Source, WhenNoDevFile, load_configuration};
-use customer_token_host::server::{DEFAULT_LISTEN, Server};
+use customer_token_host::server::{
+    BodyPace, DEFAULT_LISTEN, Limits, Server, connection_limit, raise_descriptor_limit,
+};
 use customer_token_host::{bundled_product, client, sign};
 use customer_token_runtime::stores::{REDB_DATABASE_FILE, SQLITE_DATABASE_FILE};
 use customer_token_runtime::{Flavor, RedbStore, RedisStore, Runtime, SqliteStore, Store, Wasm};
@@ -11,6 +13,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 const DEFAULT_URL: &str = "http://127.0.0.1:3000/graphql";
 const DEFAULT_DATA: &str = ".data";
@@ -71,6 +74,44 @@ struct ServeArgs {
     /// the store keeps them.
     #[arg(long)]
     flavor: Option<Flavor>,
+    /// Seconds a call into the component may run (the store calls of a request give up at
+    /// four fifths of it, so that a stalled store still gets a JSON 500 in time).
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = seconds)]
+    request_timeout: Duration,
+    /// Connections open at once; at the limit the longest-idle one makes room for a new one,
+    /// and when all are busy a new one gets a 503. Default: 4096, or fewer where the file
+    /// descriptor limit (raised to its hard limit at start) would run out first.
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
+    /// Seconds a connection may stay open with no request in progress.
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = seconds)]
+    idle_timeout: Duration,
+    /// Seconds a client has to send a request's header, from its first byte (or the
+    /// connection's opening).
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = seconds)]
+    header_timeout: Duration,
+    /// Seconds a request body may take before it must keep up 16 KiB/s on average.
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = seconds)]
+    body_grace: Duration,
+    /// Serve from a Redis that may evict keys at its memory limit (maxmemory with a policy
+    /// other than noeviction), which is otherwise refused: an evicted nonce lets a signed request
+    /// be replayed, an evicted customer record is re-created under a new id.
+    #[arg(long)]
+    redis_allow_eviction: bool,
+    /// Seconds shutting down (SIGTERM, Ctrl-C) waits for requests in progress.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = seconds)]
+    shutdown_timeout: Duration,
+}
+
+/// A number of seconds (fractions allowed), as a duration.
+fn seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|duration| !duration.is_zero())
+        .ok_or_else(|| format!("{text:?}: give a positive number of seconds"))
 }
 
 #[derive(Args)]
@@ -212,7 +253,10 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
             (bundled_product(flavor), Some(flavor))
         }
     };
-    let mut builder = Runtime::builder().component(component).secrets(secrets);
+    let mut builder = Runtime::builder()
+        .component(component)
+        .secrets(secrets)
+        .timeout(args.request_timeout);
     if let Some(flavor) = flavor {
         builder = builder.flavor(flavor);
     }
@@ -222,7 +266,25 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         builder = builder.backend(backend);
     }
     let runtime = builder.build()?;
-    let server = Server::bind(args.listen.as_str(), runtime.clone()).await?;
+    raise_descriptor_limit();
+    let (max_connections, lowered) = connection_limit(args.max_connections);
+    if let Some(why) = lowered {
+        eprintln!("customer-token-host: warning: {why}");
+    }
+    let limits = Limits {
+        header_read_timeout: args.header_timeout,
+        idle_timeout: args.idle_timeout,
+        body_pace: BodyPace {
+            grace: args.body_grace,
+            ..BodyPace::default()
+        },
+        max_connections,
+        shutdown_timeout: args.shutdown_timeout,
+        ..Limits::default()
+    };
+    let server = Server::bind(args.listen.as_str(), runtime.clone())
+        .await?
+        .limits(limits);
     let addr = server.local_addr()?;
     eprintln!(
         "customer-token-host: serving {} ({} host) on http://{addr} (store {})",
@@ -288,16 +350,41 @@ fn open_store(args: &ServeArgs) -> Result<(Option<Store>, String)> {
             in_data(redb_file(), "redb"),
         ),
         "memory" => (None, "in memory".to_string()),
-        url if url.starts_with("redis://") => (
-            Some(Arc::new(
-                RedisStore::connect(url).context("opening the store given by --store")?,
-            )),
-            url.to_string(),
-        ),
+        url if url.starts_with("redis://") => {
+            let redis = RedisStore::connect(url).context("opening the store given by --store")?;
+            check_redis_settings(&redis, args.redis_allow_eviction)?;
+            let shown = redis.url().to_owned();
+            (Some(Arc::new(redis)), shown)
+        }
         other => {
             bail!("unknown --store {other:?}: use sqlite, redb, memory or redis://HOST:PORT[/DB]")
         }
     })
+}
+
+/// Refuses a Redis that may evict the product's keys (unless `allow_eviction`), and warns of
+/// one that may lose its latest writes, or whose settings cannot be read.
+fn check_redis_settings(redis: &RedisStore, allow_eviction: bool) -> Result<()> {
+    let settings = match redis.settings() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!(
+                "customer-token-host: warning: cannot read the Redis settings ({error}); make \
+                 sure maxmemory-policy is noeviction and appendonly is yes"
+            );
+            return Ok(());
+        }
+    };
+    if let Some(risk) = settings.eviction_risk() {
+        if !allow_eviction {
+            bail!("{risk} (or start with --redis-allow-eviction to accept the risk)");
+        }
+        eprintln!("customer-token-host: warning: {risk}");
+    }
+    if let Some(risk) = settings.durability_risk() {
+        eprintln!("customer-token-host: warning: {risk}");
+    }
+    Ok(())
 }
 
 fn redb_file() -> &'static str {
@@ -319,6 +406,10 @@ async fn shutdown_signal() {
                     _ = tokio::signal::ctrl_c() => {}
                     _ = terminate.recv() => {}
                 }
+                eprintln!(
+                    "customer-token-host: stopping: no new connections, finishing the requests \
+                     in progress"
+                );
             }
             Err(_) => {
                 let _ = tokio::signal::ctrl_c().await;

@@ -2,5 +2,7 @@
 //! wasmtime, one compilation of each component per run).
 
 mod first_run;
+mod production;
+mod running;
 mod server;
 mod stores;

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::signal::{Signal, signal_process};
 use crate::temp::{TempDir, free_port};
 use crate::tools::tool_or_skip;
 
@@ -11,6 +12,8 @@ use crate::tools::tool_or_skip;
 pub struct RedisServer {
     port: u16,
     dir: TempDir,
+    /// Settings given on the command line at every start, after the test's own.
+    settings: Vec<String>,
     child: Option<std::process::Child>,
 }
 
@@ -21,6 +24,16 @@ impl RedisServer {
     /// # Panics
     /// If the server does not start, or is missing under CI.
     pub fn start_or_skip(label: &str) -> Option<Self> {
+        Self::start_with_or_skip(label, &[])
+    }
+
+    /// [`RedisServer::start_or_skip`] with more settings, as `redis-server` takes them on its
+    /// command line (`["--requirepass", "secret"]`, `["--maxmemory", "10mb"]`); they stay for
+    /// every restart.
+    ///
+    /// # Panics
+    /// As [`RedisServer::start_or_skip`].
+    pub fn start_with_or_skip(label: &str, settings: &[&str]) -> Option<Self> {
         let installed = std::process::Command::new("redis-server")
             .arg("--version")
             .stdout(std::process::Stdio::null())
@@ -33,6 +46,7 @@ impl RedisServer {
         let mut server = RedisServer {
             port: free_port(),
             dir: TempDir::new(label),
+            settings: settings.iter().map(|&setting| setting.to_owned()).collect(),
             child: None,
         };
         server.start();
@@ -42,6 +56,26 @@ impl RedisServer {
     /// `redis://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// The loopback port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Freezes the server (SIGSTOP): connections stay open and nothing is answered, as a Redis
+    /// stalled by a long command, a fork or a network partition.
+    pub fn pause(&self) {
+        if let Some(child) = &self.child {
+            signal_process(child.id(), Signal::Pause);
+        }
+    }
+
+    /// Lets a [`RedisServer::pause`]d server go on (SIGCONT).
+    pub fn resume(&self) {
+        if let Some(child) = &self.child {
+            signal_process(child.id(), Signal::Resume);
+        }
     }
 
     /// Starts the server again (same port, same data) after [`RedisServer::stop`], and waits
@@ -66,6 +100,7 @@ impl RedisServer {
                 "--save",
                 "",
             ])
+            .args(&self.settings)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -114,7 +149,7 @@ impl RedisServer {
         self.start();
     }
 
-    /// Whether the server answers `PING` with `+PONG`.
+    /// Whether the server answers `PING` (with `+PONG`, or `-NOAUTH` where it wants a password).
     fn answers(&self) -> bool {
         use std::io::{Read, Write};
         let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) else {
@@ -124,7 +159,7 @@ impl RedisServer {
         let mut reply = [0u8; 7];
         stream.write_all(b"PING\r\n").is_ok()
             && stream.read_exact(&mut reply).is_ok()
-            && &reply == b"+PONG\r\n"
+            && (&reply == b"+PONG\r\n" || &reply == b"-NOAUTH")
     }
 }
 
