@@ -13,7 +13,7 @@ use customer_token_host::client;
 use customer_token_testkit::{RedisServer, Signal, TempDir, signal_process};
 use serde_json::Value;
 
-use crate::running::{Host, refused_start, serve_command, signed_login, tokio};
+use crate::running::{Host, customer_query, refused_start, serve_command, signed_login, tokio};
 
 /// How long any answer may take before the test calls it a hang.
 const HANG: Duration = Duration::from_secs(15);
@@ -316,8 +316,36 @@ fn a_stalled_redis_fails_store_requests_in_time_while_the_rest_answers_and_no_pa
         let stalled_for = started.elapsed();
         assert_eq!(status, 500, "{body}");
         assert!(body["errors"][0]["message"].is_string(), "{body}");
-        // What does not need the store still answers, at once.
+
+        // 40 forged Bearer tokens at once, each reading the store for its customer's key, do
+        // not hold up a request that needs no store: it is answered before any of them.
+        let forged = forged_token();
+        let addr = host.addr.clone();
+        let bearers: Vec<_> = (0..40)
+            .map(|_| {
+                let (addr, forged) = (addr.clone(), forged.clone());
+                tokio::spawn(async move {
+                    let answer = send_to(&addr, customer_query(&forged), "/graphql").await;
+                    (answer, Instant::now())
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let asked = Instant::now();
         assert_eq!(typename(&host.addr).await, 200);
+        let typename_answered = Instant::now();
+        for bearer in bearers {
+            let ((status, body), answered) = bearer.await.unwrap();
+            assert_eq!(status, 500, "{body}");
+            assert!(
+                answered > typename_answered,
+                "a forged token was answered first"
+            );
+        }
+        eprintln!(
+            "beside 40 stalled Bearer requests, {{__typename}} was answered in {:?}",
+            typename_answered - asked
+        );
         assert_eq!(probe(&host.addr, "/healthz").await.0, 200);
         let (status, body) = probe(&host.addr, "/readyz").await;
         assert_eq!(status, 503, "{body}");
@@ -332,6 +360,25 @@ fn a_stalled_redis_fails_store_requests_in_time_while_the_rest_answers_and_no_pa
     let log = host.log();
     assert!(!log.contains(PASSWORD), "the password was printed:\n{log}");
     assert!(log.contains("redis://:***@127.0.0.1"), "{log}");
+}
+
+/// A token of Magento's shape for customer 1, signed with a key nobody has.
+fn forged_token() -> String {
+    use base64::Engine as _;
+    let encode = |json: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    format!(
+        "{}.{}.{}",
+        encode(r#"{"kid":"1","alg":"HS256"}"#),
+        encode(&format!(
+            r#"{{"uid":1,"utypid":3,"iat":{now},"exp":{}}}"#,
+            now + 3600
+        )),
+        encode("not the signature")
+    )
 }
 
 #[test]

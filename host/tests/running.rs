@@ -194,3 +194,12 @@ pub fn tokio() -> tokio::runtime::Runtime {
         .build()
         .unwrap()
 }
+
+/// `{ customer { email } }` with `token` as its Bearer token.
+pub fn customer_query(token: &str) -> http::Request<Bytes> {
+    http::Request::post(PUBLIC_URL)
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {token}"))
+        .body(sign::graphql_body("{ customer { email } }", None))
+        .unwrap()
+}

@@ -17,12 +17,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use customer_token_host::sign;
 use customer_token_runtime::{KeyValue, RedisStore};
 use customer_token_testkit::{RedisServer, TempDir};
 use serde_json::Value;
 
-use crate::running::{Host, PUBLIC_URL, refused_start, signed, signed_login, token_of, tokio};
+use crate::running::{Host, customer_query, refused_start, signed, signed_login, token_of, tokio};
 
 /// A freshly signed login for `email` with the sign-in's `subject` in the attribute `social_id`.
 fn signed_linked_login(email: &str, subject: &str) -> http::Request<Bytes> {
@@ -41,14 +40,6 @@ fn uid_of(token: &str) -> u64 {
         .expect("base64url");
     let claims: Value = serde_json::from_slice(&payload).expect("JSON claims");
     claims["uid"].as_u64().expect("a numeric uid")
-}
-
-fn customer_query(token: &str) -> http::Request<Bytes> {
-    http::Request::post(PUBLIC_URL)
-        .header("content-type", "application/json")
-        .header("authorization", format!("Bearer {token}"))
-        .body(sign::graphql_body("{ customer { email } }", None))
-        .unwrap()
 }
 
 /// The keys in the Redis database that start with `prefix`, read with the redis crate's own

@@ -374,7 +374,7 @@ impl Shared {
                     // host is restarted (and SQLite recovers the file).
                     let why = format!(
                         "the commit failed ({error}), and what it wrote may or may not be kept; \
-                         the store refuses every call until it is reopened"
+                         the store refuses every call until it is reopened (restart the host)"
                     );
                     let _ = state.fail_open_batch(why.clone());
                     let _ = self.broken.set(format!("SQLite: {why}"));
