@@ -125,10 +125,29 @@ pub fn hello_runtime() -> Result<Runtime> {
 
 /// The product on `backend`, with the [`EXISTING_CUSTOMERS`] created, and a token for the last.
 pub async fn product_runtime(backend: Store, nonces: &Nonces) -> Result<(Runtime, String)> {
+    product_runtime_with(backend, StoreCalls::Offloaded, nonces).await
+}
+
+/// How the runtime makes a store's calls that may block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreCalls {
+    /// On tokio's blocking pool, each bounded by the request's limit (the default).
+    Offloaded,
+    /// On the worker thread that runs the request (`RuntimeBuilder::inline_store_calls`).
+    Inline,
+}
+
+/// [`product_runtime`], with the store's calls made as `calls` says.
+pub async fn product_runtime_with(
+    backend: Store,
+    calls: StoreCalls,
+    nonces: &Nonces,
+) -> Result<(Runtime, String)> {
     let runtime = Runtime::builder()
         .component(components::product(Flavor::Bare))
         .backend(backend)
         .secrets(fixture::secret_map())
+        .inline_store_calls(calls == StoreCalls::Inline)
         .build()?;
     let mut token = String::new();
     for i in 0..EXISTING_CUSTOMERS {

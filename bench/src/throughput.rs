@@ -6,7 +6,7 @@
 
 use crate::cpu::{TICKS_PER_SECOND, ThreadCpu, Ticks};
 use crate::fixture::{self, Expect, Nonces};
-use crate::inproc::EXISTING_CUSTOMERS;
+use crate::inproc::{EXISTING_CUSTOMERS, StoreCalls, product_runtime_with};
 use crate::stats::{Summary, Table, fmt_duration, fmt_ratio};
 use anyhow::{Result, anyhow};
 use bytes::Bytes;
@@ -203,33 +203,46 @@ pub async fn run(
     let mut outcomes =
         vec![serve("hello-world", Kind::Hello, hello, settings, nonces, server).await?];
     let mut skipped = Vec::new();
-    let mut exchange = async |store: &str, backend: Store| -> Result<()> {
-        let (runtime, _) = crate::inproc::product_runtime(backend, nonces).await?;
-        let label = format!("exchange, existing customer ({store})");
+    let mut exchange = async |store: &str, backend: Store, calls: StoreCalls| -> Result<()> {
+        let (runtime, _) = product_runtime_with(backend, calls, nonces).await?;
+        let label = match calls {
+            StoreCalls::Offloaded => format!("exchange, existing customer ({store})"),
+            StoreCalls::Inline => {
+                format!("exchange, existing customer ({store}, store calls inline)")
+            }
+        };
         outcomes.push(serve(&label, Kind::Exchange, &runtime, settings, nonces, server).await?);
         Ok(())
     };
+    // The memory store never blocks: its calls are made inline either way.
     exchange(
         "in-memory store",
         Arc::new(Flavor::Bare.memory_store(real_now())),
+        StoreCalls::Offloaded,
     )
     .await?;
 
     let redb_dir = TempDir::new("bench-redb");
     let redb = Arc::new(RedbStore::open(redb_dir.path())?);
     let db_path = redb.path().to_path_buf();
-    exchange("redb, temp dir", redb).await?;
+    exchange("redb, temp dir", redb, StoreCalls::Offloaded).await?;
     let db_bytes = std::fs::metadata(&db_path).map(|m| m.len()).unwrap_or(0);
     eprintln!("customer-token-bench: the redb file held {db_bytes} bytes after the run");
 
+    // The stores that may block, with their calls offloaded (as the host makes them) and inline
+    // (as before), one after the other on the same store.
     let sqlite_dir = TempDir::new("bench-sqlite");
-    let sqlite = Arc::new(SqliteStore::open(sqlite_dir.path())?);
-    exchange("SQLite, temp dir", sqlite).await?;
+    let sqlite: Store = Arc::new(SqliteStore::open(sqlite_dir.path())?);
+    for calls in [StoreCalls::Offloaded, StoreCalls::Inline] {
+        exchange("SQLite, temp dir", sqlite.clone(), calls).await?;
+    }
 
     match RedisServer::start_or_skip("bench-redis") {
         Some(redis) => {
-            let backend = Arc::new(RedisStore::connect(&redis.url())?);
-            exchange("Redis, own redis-server", backend).await?;
+            let backend: Store = Arc::new(RedisStore::connect(&redis.url())?);
+            for calls in [StoreCalls::Offloaded, StoreCalls::Inline] {
+                exchange("Redis, own redis-server", backend.clone(), calls).await?;
+            }
         }
         None => skipped.push("Redis: skipped, redis-server is not installed.".to_owned()),
     }
@@ -268,7 +281,7 @@ const FEW_TICKS: u64 = 100;
 pub fn report(results: &Results, settings: &Settings) {
     println!("## Throughput over loopback HTTP/1 (127.0.0.1, keep-alive, the host's `Server`)\n");
     println!(
-        "{} concurrent clients, each request freshly signed with a unique nonce (exchange); each row runs for {:.0} s or {} requests, whichever comes first. The clients run on one thread, the server on a tokio runtime of its own, and they share the machine's cores, so requests/s depends on the clients' CPU time as well as the server's. \"Server CPU/request\" is the user + system time of the server runtime's threads (`/proc/self/task/<tid>/stat`, in ticks of 1/{TICKS_PER_SECOND} s) over the row, divided by its requests: it does not count the clients, nor redis-server's own CPU in the Redis row.\n",
+        "{} concurrent clients, each request freshly signed with a unique nonce (exchange); each row runs for {:.0} s or {} requests, whichever comes first. The clients run on one thread, the server on a tokio runtime of its own, and they share the machine's cores, so requests/s depends on the clients' CPU time as well as the server's. \"Server CPU/request\" is the user + system time of the server runtime's threads, its workers and its blocking pool (where store calls that may block are made, unless the row says inline), from `/proc/self/task/<tid>/stat` in ticks of 1/{TICKS_PER_SECOND} s, over the row, divided by its requests: it does not count the clients, SQLite's commit thread, nor redis-server's own CPU in the Redis rows.\n",
         settings.clients,
         settings.duration.as_secs_f64(),
         settings.max_requests
