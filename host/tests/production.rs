@@ -226,7 +226,8 @@ fn when_every_connection_is_busy_a_new_one_gets_a_503_and_nothing_else_is_lost()
             stream
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(300));
+    // Time for the host to read both heads (a connection counts as busy from then on).
+    std::thread::sleep(Duration::from_secs(1));
     let mut third = connect(&host.addr);
     let (said, closed) = read_until_closed(&mut third);
     assert!(said.starts_with("HTTP/1.1 503"), "{said}");
@@ -254,7 +255,8 @@ fn sigterm_finishes_requests_in_progress_closes_idle_connections_and_exits_0() {
     let mut head = [0u8; 12];
     idle.read_exact(&mut head).unwrap();
     assert_eq!(&head, b"HTTP/1.1 200");
-    std::thread::sleep(Duration::from_millis(200));
+    // Time for the host to read the head of the request in progress.
+    std::thread::sleep(Duration::from_secs(1));
 
     assert!(signal_process(host.child.id(), Signal::Terminate));
     // The idle keep-alive connection is closed at once; no new connection is taken.
