@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use customer_token_host::client;
+use customer_token_testkit::fixture::{TYPENAME_BODY, typename_request};
 use customer_token_testkit::{RedisServer, Signal, TempDir, signal_process};
 use serde_json::Value;
 
@@ -48,8 +49,6 @@ fn post_head(length: usize) -> String {
     )
 }
 
-const TYPENAME: &str = r#"{"query":"{__typename}"}"#;
-
 /// `request` sent to `addr` (any path), its status and JSON body; a hang is a failure.
 async fn send_to(addr: &str, mut request: http::Request<Bytes>, path: &str) -> (u16, Value) {
     *request.uri_mut() = format!("http://{addr}{path}").parse().unwrap();
@@ -69,11 +68,9 @@ async fn send_to(addr: &str, mut request: http::Request<Bytes>, path: &str) -> (
 }
 
 async fn typename(addr: &str) -> u16 {
-    let request = http::Request::post("http://placeholder/")
-        .header("content-type", "application/json")
-        .body(Bytes::from_static(TYPENAME.as_bytes()))
-        .unwrap();
-    send_to(addr, request, "/graphql").await.0
+    send_to(addr, typename_request("http://placeholder/"), "/graphql")
+        .await
+        .0
 }
 
 async fn probe(addr: &str, path: &str) -> (u16, Value) {
@@ -114,7 +111,7 @@ fn silent_half_sent_and_idle_connections_are_closed_and_a_crawling_body_gets_408
         .unwrap();
     let mut idle_after_a_request = connect(&host.addr);
     idle_after_a_request
-        .write_all(format!("{}{TYPENAME}", post_head(TYPENAME.len())).as_bytes())
+        .write_all(format!("{}{TYPENAME_BODY}", post_head(TYPENAME_BODY.len())).as_bytes())
         .unwrap();
 
     let mut crawling = connect(&host.addr);
@@ -221,7 +218,7 @@ fn when_every_connection_is_busy_a_new_one_gets_a_503_and_nothing_else_is_lost()
         .map(|_| {
             let mut stream = connect(&host.addr);
             stream
-                .write_all(post_head(TYPENAME.len()).as_bytes())
+                .write_all(post_head(TYPENAME_BODY.len()).as_bytes())
                 .unwrap();
             stream
         })
@@ -234,7 +231,7 @@ fn when_every_connection_is_busy_a_new_one_gets_a_503_and_nothing_else_is_lost()
     assert!(closed);
     // The busy ones finish and are answered.
     for stream in &mut busy {
-        stream.write_all(TYPENAME.as_bytes()).unwrap();
+        stream.write_all(TYPENAME_BODY.as_bytes()).unwrap();
         let mut head = [0u8; 12];
         stream.read_exact(&mut head).unwrap();
         assert_eq!(&head, b"HTTP/1.1 200");
@@ -247,10 +244,10 @@ fn sigterm_finishes_requests_in_progress_closes_idle_connections_and_exits_0() {
     let (mut host, _data) = memory_host("sigterm", &["--shutdown-timeout", "10"]);
     let mut in_progress = connect(&host.addr);
     in_progress
-        .write_all(post_head(TYPENAME.len()).as_bytes())
+        .write_all(post_head(TYPENAME_BODY.len()).as_bytes())
         .unwrap();
     let mut idle = connect(&host.addr);
-    idle.write_all(format!("{}{TYPENAME}", post_head(TYPENAME.len())).as_bytes())
+    idle.write_all(format!("{}{TYPENAME_BODY}", post_head(TYPENAME_BODY.len())).as_bytes())
         .unwrap();
     let mut head = [0u8; 12];
     idle.read_exact(&mut head).unwrap();
@@ -268,7 +265,7 @@ fn sigterm_finishes_requests_in_progress_closes_idle_connections_and_exits_0() {
         std::thread::sleep(Duration::from_millis(50));
     }
     // The request in progress is answered in full.
-    in_progress.write_all(TYPENAME.as_bytes()).unwrap();
+    in_progress.write_all(TYPENAME_BODY.as_bytes()).unwrap();
     let (said, _) = read_until_closed(&mut in_progress);
     assert!(said.starts_with("HTTP/1.1 200"), "{said}");
     assert!(

@@ -6,19 +6,7 @@ use customer_token_host::client;
 use customer_token_host::server::Server;
 use customer_token_runtime::Runtime;
 use customer_token_testkit::components;
-use customer_token_testkit::fixture::Fixture;
-
-fn typename_request(url: &str) -> http::Request<Bytes> {
-    http::Request::post(url)
-        .header("content-type", "application/json")
-        .body(Bytes::from_static(br#"{"query":"{__typename}"}"#))
-        .expect("a valid request")
-}
-
-fn json(body: &[u8]) -> serde_json::Value {
-    serde_json::from_slice(body)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(body)))
-}
+use customer_token_testkit::fixture::{Fixture, json_body as json, typename_request};
 
 /// Serves `runtime` on a free loopback port until the returned sender is dropped or fired.
 async fn serve(

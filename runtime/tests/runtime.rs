@@ -4,19 +4,9 @@
 use bytes::Bytes;
 use customer_token_runtime::{Flavor, Runtime, SecretMap};
 use customer_token_testkit::components;
-use customer_token_testkit::fixture::{Fixture, URL, credentials};
-
-fn typename_request(url: &str) -> http::Request<Bytes> {
-    http::Request::post(url)
-        .header("content-type", "application/json")
-        .body(Bytes::from_static(br#"{"query":"{__typename}"}"#))
-        .expect("a valid request")
-}
-
-fn json(body: &[u8]) -> serde_json::Value {
-    serde_json::from_slice(body)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(body)))
-}
+use customer_token_testkit::fixture::{
+    Fixture, URL, credentials, json_body as json, typename_request,
+};
 
 #[test]
 fn runtime_is_clone_send_sync() {

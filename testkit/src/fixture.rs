@@ -20,6 +20,29 @@ pub const CONSUMER_SECRET: &str = "cs-secret-7e1d9b3a5c";
 pub const ACCESS_TOKEN: &str = "at-8c2e4a6b0d1f";
 pub const ACCESS_TOKEN_SECRET: &str = "ats-secret-2b4d6f8a0c";
 pub const TOKEN_SECRET: &str = "customer-token-secret-0123456789abcdef";
+/// The body of `{ __typename }`, the request that needs nothing: no signature, no store.
+pub const TYPENAME_BODY: &str = r#"{"query":"{__typename}"}"#;
+
+/// `POST url` with `{ __typename }`.
+///
+/// # Panics
+/// If `url` is not a valid URI (this is for tests).
+pub fn typename_request(url: &str) -> http::Request<Bytes> {
+    http::Request::post(url)
+        .header("content-type", "application/json")
+        .body(Bytes::from_static(TYPENAME_BODY.as_bytes()))
+        .expect("a valid request")
+}
+
+/// `body` as JSON.
+///
+/// # Panics
+/// If it is not JSON, showing it.
+pub fn json_body(body: &[u8]) -> Value {
+    serde_json::from_slice(body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(body)))
+}
+
 /// The seed token's `iat`: the clock starts there.
 pub const START: u64 = 1_748_499_421;
 pub const URL: &str = "http://localhost:3000/graphql";
