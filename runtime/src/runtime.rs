@@ -211,6 +211,19 @@ impl Runtime {
         &self.inner.backend
     }
 
+    /// Whether the store answers a read of `key` within `within`, made as the component's store
+    /// calls are (off the event loop where the store may block), for readiness probes.
+    pub async fn store_answers(
+        &self,
+        key: &'static str,
+        within: Duration,
+    ) -> Result<(), stores::StoreError> {
+        let deadline = tokio::time::Instant::now() + within;
+        StoreCalls::new(self.inner.backend.clone(), deadline, true)
+            .run("get", move |store| store.get(key).map(drop))
+            .await
+    }
+
     /// The configured call timeout.
     pub fn timeout(&self) -> Duration {
         self.inner.timeout

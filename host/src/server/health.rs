@@ -32,14 +32,10 @@ pub(super) async fn answer(path: &str, runtime: &Runtime) -> Option<hyper::Respo
 
 /// Whether the store answers a read within [`READY_TIMEOUT`].
 async fn store_answers(runtime: &Runtime) -> Result<(), String> {
-    let store = runtime.backend().clone();
-    let read = tokio::task::spawn_blocking(move || store.get(PROBE_KEY));
-    match tokio::time::timeout(READY_TIMEOUT, read).await {
-        Ok(Ok(Ok(_))) => Ok(()),
-        Ok(Ok(Err(error))) => Err(error.to_string()),
-        Ok(Err(failed)) => Err(format!("the probe failed: {failed}")),
-        Err(_) => Err(format!("no answer within {READY_TIMEOUT:?}")),
-    }
+    runtime
+        .store_answers(PROBE_KEY, READY_TIMEOUT)
+        .await
+        .map_err(|error| error.to_string())
 }
 
 fn json(status: u16, body: &'static str) -> hyper::Response<Full<Bytes>> {
