@@ -11,7 +11,8 @@ use std::time::Duration;
 use customer_token_testkit::TempDir;
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_customer-token-host");
+use crate::running::BIN;
+
 /// Every variable the host reads its configuration (or its component) from.
 const CONFIG_VARS: &[&str] = &[
     "OAUTH_CONSUMER_KEY",
