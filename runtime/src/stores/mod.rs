@@ -8,7 +8,7 @@ mod redis;
 mod sqlite;
 
 pub use self::redb::{DATABASE_FILE as REDB_DATABASE_FILE, RedbStore};
-pub use self::redis::{RedisSettings, RedisStore, redact_url};
+pub use self::redis::{RedisSettings, RedisStore};
 pub use self::sqlite::{DATABASE_FILE as SQLITE_DATABASE_FILE, SqliteStore};
 pub use customer_token_store::{
     Call, CallHook, CallPhase, CounterFormat, ExpiringCount, Faulty, KeyValue, MemorySnapshot,

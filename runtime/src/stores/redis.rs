@@ -49,7 +49,7 @@ impl std::fmt::Debug for RedisStore {
 }
 
 /// `url` with the password of its user information (`redis://user:PASSWORD@host`) masked.
-pub fn redact_url(url: &str) -> String {
+fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
