@@ -13,7 +13,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use wasmtime::component::{Component, InstancePre, Linker};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ProfilingStrategy,
+};
 /// How often the background thread advances the engine's epoch. A store's deadline is counted
 /// in these ticks.
 pub const EPOCH_TICK: Duration = Duration::from_millis(100);
@@ -238,8 +240,15 @@ fn config(pooling: bool) -> Config {
     if let Some(cache) = compilation_cache() {
         config.cache(Some(cache));
     }
+    if std::env::var_os(PERF_MAP_ENV_VAR).is_some_and(|value| value == "1") {
+        config.profiler(ProfilingStrategy::PerfMap);
+    }
     config
 }
+
+/// Set to `1`, the engine writes `/tmp/perf-<pid>.map`, which names the JIT-compiled wasm
+/// functions for `perf report` (a component built without `strip` gives them their Rust names).
+pub const PERF_MAP_ENV_VAR: &str = "CUSTOMER_TOKEN_PERF_MAP";
 
 /// The environment variable naming the directory of wasmtime's on-disk compilation cache, or
 /// `off`; unset, wasmtime's own default (`~/.cache/wasmtime` on Linux).

@@ -38,7 +38,9 @@ mod store_call;
 pub mod stores;
 mod wasm;
 
-pub use self::engine::{CACHE_ENV_VAR, EPOCH_TICK, engine_config, pool, uses_pooling_allocator};
+pub use self::engine::{
+    CACHE_ENV_VAR, EPOCH_TICK, PERF_MAP_ENV_VAR, engine_config, pool, uses_pooling_allocator,
+};
 pub use self::flavor::{
     FLAVOR_ENV_VAR, Flavor, SPIN_ROUTE, UNKNOWN_CLIENT_ADDR, UnknownFlavor, spin_trigger_request,
 };
