@@ -46,7 +46,7 @@ const PACKAGES: &[WasmPackage] = &[
         package: "customer-token",
         artifact: "customer_token.wasm",
         env_var: "CUSTOMER_TOKEN_WASM",
-        watch: &["src", "wit", "Cargo.toml", "Cargo.lock"],
+        watch: &["src", "wit", "build.rs", "Cargo.toml", "Cargo.lock"],
         // The runtime makes typed calls too (and tests compose consumers), so this is the
         // composable build; the HTTP builds (`spin build`, dist/) leave the `exchange` export out.
         features: &["customer-token/composable"],
@@ -90,6 +90,16 @@ const PACKAGES: &[WasmPackage] = &[
         artifact: "hello_wasi_http.wasm",
         env_var: "HELLO_WASI_HTTP_WASM",
         watch: &["examples/hello", "Cargo.lock"],
+        features: &[],
+        example: true,
+    },
+    // The benchmark's measure of a host's own store: replays a list of customer-store calls.
+    WasmPackage {
+        manifest: "Cargo.toml",
+        package: "store-replay",
+        artifact: "store_replay.wasm",
+        env_var: "STORE_REPLAY_WASM",
+        watch: &["examples/store-replay", "wit", "Cargo.lock"],
         features: &[],
         example: true,
     },

@@ -126,6 +126,17 @@ async fn each_limit_answers_with_a_clear_error() {
     );
 }
 
+/// The component's stack is 256 KiB (build.rs), and an overflow traps (a 500): the deepest
+/// documents the nesting guard (64 levels) admits are all answered.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_deepest_documents_fit_the_components_stack() {
+    let fixture = Fixture::new();
+    for document in customer_token_testkit::fixture::deepest_documents(64) {
+        let reply = fixture.post(&document, None).await;
+        assert_eq!(reply.status, 200, "{}: {}", &document[..40], reply.body);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_document_asking_for_millions_of_errors_gets_a_bounded_answer() {
     // The benchmark's worst case: operations each repeating one alias with different arguments

@@ -29,10 +29,11 @@ pub const AUTHORITY: &str = "localhost:3000";
 /// The fixed time of every run (the interop suite's start).
 pub const NOW: i64 = 1_748_499_421;
 
-/// What the component gets: wasm32's default shadow stack is 1 MiB. Every request runs on a
-/// thread this size, so a recursion that fits only in a native 8 MiB main stack is found too.
-/// `FUZZ_STACK_KB` overrides it, to tell a deep recursion from an endless one.
-pub const STACK_BYTES: usize = 1024 * 1024;
+/// What the component gets: its shadow stack is 256 KiB (the workspace's build.rs). Every
+/// request runs on a thread this size, so a recursion that fits only in a native 8 MiB main
+/// stack is found too. `FUZZ_STACK_KB` overrides it, to tell a deep recursion from an endless
+/// one.
+pub const STACK_BYTES: usize = 256 * 1024;
 
 fn stack_bytes() -> usize {
     std::env::var("FUZZ_STACK_KB")

@@ -352,3 +352,44 @@ pub fn customer_input(email: &str) -> customer_token_runtime::exchange::Customer
     }))
     .expect("the input's required fields are given")
 }
+
+/// The deepest documents a nesting guard of `max_nesting` levels admits, one for each
+/// construct a recursive pass descends (selection sets, list and object values, list types,
+/// inline fragments), and the deepest introspection query the depth limit (15) executes. Each
+/// is answered 200: a pass that recursed past its stack would trap instead.
+pub fn deepest_documents(max_nesting: usize) -> Vec<String> {
+    let deepest = max_nesting;
+    vec![
+        // Selection sets: 63 levels inside the operation's own braces.
+        format!("{}{}", "{ customer ".repeat(deepest), "}".repeat(deepest)),
+        // Lists and objects in an argument, reported with their printed value.
+        format!(
+            "{{ __type(name: {}1{}) {{ name }} }}",
+            "[".repeat(deepest - 2),
+            "]".repeat(deepest - 2)
+        ),
+        format!(
+            "mutation {{ exchangeExternalCustomerToken(input: {}1{}) {{ token }} }}",
+            "{a: ".repeat(deepest - 2),
+            "}".repeat(deepest - 2)
+        ),
+        // Types in a variable definition.
+        format!(
+            "query ($v: {}Int{}) {{ __typename }}",
+            "[".repeat(deepest - 1),
+            "]".repeat(deepest - 1)
+        ),
+        // Inline fragments.
+        format!(
+            "{{ {}__typename{} }}",
+            "... on Query { ".repeat(deepest - 1),
+            " }".repeat(deepest - 1)
+        ),
+        // The deepest introspection query the depth limit allows, executed.
+        format!(
+            "{{ __schema {{ types {{ fields {{ type {{ {}name{} }} }} }} }} }}",
+            "ofType { ".repeat(12),
+            " }".repeat(12)
+        ),
+    ]
+}
