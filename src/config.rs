@@ -216,13 +216,7 @@ impl Config {
                 reason: "must be http:// or https:// followed by a host, an optional port and no path",
             })?),
         };
-        let customer_group_id = or_default(secrets, CUSTOMER_GROUP_ID)?
-            .trim()
-            .parse()
-            .map_err(|_| ConfigError::Invalid {
-                key: CUSTOMER_GROUP_ID,
-                reason: "must be a whole number (a Commerce customer group id)",
-            })?;
+        let customer_group_id = customer_group_id(secrets)?;
         let profile_on_login = match or_default(secrets, CUSTOMER_PROFILE_ON_LOGIN)?.trim() {
             "keep" => ProfileOnLogin::Keep,
             "update" => ProfileOnLogin::Update,
@@ -277,6 +271,17 @@ pub fn token_secret(secrets: &dyn Secrets) -> Result<Vec<u8>, ConfigError> {
         });
     }
     Ok(secret)
+}
+
+/// `customer_group_id` alone: the `Customer` object of a Bearer token needs nothing else.
+pub fn customer_group_id(secrets: &dyn Secrets) -> Result<u32, ConfigError> {
+    or_default(secrets, CUSTOMER_GROUP_ID)?
+        .trim()
+        .parse()
+        .map_err(|_| ConfigError::Invalid {
+            key: CUSTOMER_GROUP_ID,
+            reason: "must be a whole number (a Commerce customer group id)",
+        })
 }
 
 /// A value that is absent or blank counts as not configured: hosts often turn an unset

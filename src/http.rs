@@ -448,7 +448,7 @@ mod tests {
     use super::*;
     use crate::clock::SystemClock;
     use crate::memory::{MemorySecrets, MemoryStore};
-    use crate::ports::{SecretError, Secrets};
+    use crate::ports::{Clock as _, SecretError, Secrets};
 
     /// Records every configuration key the request path looks up.
     struct RecordingSecrets {
@@ -464,6 +464,16 @@ mod tests {
     }
 
     fn keys_read(authorization: Option<&str>, query: &str) -> (u16, Vec<String>) {
+        let (status, _, asked) = keys_read_in(&MemoryStore::default(), authorization, query);
+        (status, asked)
+    }
+
+    /// The status, body and configuration keys looked up of one request on `store`.
+    fn keys_read_in(
+        store: &MemoryStore,
+        authorization: Option<&str>,
+        query: &str,
+    ) -> (u16, Vec<u8>, Vec<String>) {
         let secrets = RecordingSecrets {
             inner: MemorySecrets(HashMap::from([
                 ("oauth_consumer_key".to_owned(), "ck".to_owned()),
@@ -477,9 +487,8 @@ mod tests {
             ])),
             asked: RefCell::new(Vec::new()),
         };
-        let store = MemoryStore::default();
         let ports = Ports {
-            store: &store,
+            store,
             secrets: &secrets,
             clock: &SystemClock,
         };
@@ -499,8 +508,8 @@ mod tests {
             body: json!({ "query": query }).to_string().into_bytes(),
             ..Request::default()
         };
-        let status = handle(&request, ports).status;
-        (status, secrets.asked.into_inner())
+        let response = handle(&request, ports);
+        (response.status, response.body, secrets.asked.into_inner())
     }
 
     const EXCHANGE: &str = r#"mutation { exchangeExternalCustomerToken(input: {customer: {firstname: "R", lastname: "C", email: "r@example.com"}}) { token } }"#;
@@ -532,6 +541,56 @@ mod tests {
         assert_eq!(
             keys_read(None, "{ __typename }"),
             (200, Vec::<String>::new())
+        );
+    }
+
+    #[test]
+    fn a_bearer_token_reads_only_the_keys_its_operation_uses() {
+        let store = MemoryStore::default();
+        let credentials = crate::oauth::Credentials {
+            consumer_key: "ck".into(),
+            consumer_secret: "cs".into(),
+            token: "at".into(),
+            token_secret: "ats".into(),
+        };
+        let signed = crate::oauth::authorization_header(
+            "POST",
+            &format!("http://localhost{GRAPHQL_PATH}"),
+            &[],
+            &credentials,
+            crate::oauth::SignatureMethod::HmacSha256,
+            SystemClock.now_unix(),
+            "nonce-of-the-exchange",
+        )
+        .unwrap();
+        let (status, body, _) = keys_read_in(&store, Some(&signed), EXCHANGE);
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let token = body["data"]["exchangeExternalCustomerToken"]["token"]
+            .as_str()
+            .unwrap();
+        let bearer = format!("Bearer {token}");
+        // Checking the token needs the token secret; the `Customer` object, the group's id.
+        // The integration's credentials and the exchange's settings are not looked up.
+        let (status, _, asked) = keys_read_in(&store, Some(&bearer), "{ customer { email } }");
+        assert_eq!(
+            (status, asked),
+            (
+                200,
+                vec![
+                    "customer_token_secret".to_owned(),
+                    "customer_group_id".to_owned()
+                ]
+            )
+        );
+        let (status, _, asked) = keys_read_in(
+            &store,
+            Some(&bearer),
+            "mutation { revokeCustomerToken { result } }",
+        );
+        assert_eq!(
+            (status, asked),
+            (200, vec!["customer_token_secret".to_owned()])
         );
     }
 }

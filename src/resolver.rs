@@ -11,8 +11,8 @@ use crate::customer::{Attribute, AttributeValue, Customer, CustomerInput};
 use crate::graphql::{Category, FieldError, ResolveError, Resolver};
 use crate::oauth::{Problem, SignedRequest};
 use crate::service::{
-    Bearer, ExchangeError, IntegrationError, Internal, LINKED_TO_ANOTHER_SIGN_IN, NOT_AUTHORIZED,
-    NOT_PERMITTED, Ports, Service, log,
+    self, Bearer, ExchangeError, IntegrationError, Internal, LINKED_TO_ANOTHER_SIGN_IN,
+    NOT_AUTHORIZED, NOT_PERMITTED, Ports, Service, log,
 };
 
 /// Magento's CreateCustomer resolver's wording for a null or absent `input`.
@@ -34,10 +34,6 @@ impl<'a> RequestResolver<'a> {
             signed,
             bearer,
         }
-    }
-
-    fn service(&self) -> Result<Service<'a>, ResolveError> {
-        Service::new(self.ports).map_err(internal)
     }
 
     /// The customer of the Bearer token, or Magento's authorization error.
@@ -86,12 +82,12 @@ impl<'a> RequestResolver<'a> {
 
     fn customer(&self) -> Result<Value, ResolveError> {
         let customer = self.bearer_customer()?;
-        Ok(self.service()?.view(customer))
+        service::bearer_view(self.ports, customer).map_err(internal)
     }
 
     fn revoke(&self) -> Result<Value, ResolveError> {
         let id = self.bearer_customer()?.id;
-        self.service()?.revoke(id).map_err(internal)?;
+        service::revoke(self.ports, id).map_err(internal)?;
         Ok(json!({"result": true}))
     }
 }

@@ -32,10 +32,7 @@ impl wit::Guest for Component {
 
     fn revoke(token: String) -> Result<(), wit::Error> {
         let id = customer_of(&token)?.id;
-        Service::new(PORTS)
-            .map_err(internal)?
-            .revoke(id)
-            .map_err(internal)
+        service::revoke(PORTS, id).map_err(internal)
     }
 }
 
