@@ -3,22 +3,25 @@
 //!
 //! - `bench/node/server.mjs`: the mutation as a Node.js App Builder-style action would serve it
 //!   (graphql-js from npm, an OAuth HMAC check, HS256, customers in a Map), the thing the product
-//!   replaces;
+//!   replaces,
+//!   twice: as written, and caching each query text's parsed and validated document, as
+//!   production GraphQL servers for Node.js do;
 //! - a real `spin up` (`../shared/tools/spin`, or `$CUSTOMER_TOKEN_SPIN`) serving hello-world,
-//!   then the product (the host's build, with the Spin adapter as a component dependency, Spin's
-//!   default SQLite store in a temp dir).
+//!   then the product (the host's build, with the Spin adapter as a component dependency) on
+//!   Spin's default SQLite store in a temp dir, then on a `redis-server` of its own.
 //!
 //! A server whose program is missing (no `node`/`npm`, no Spin) is left out with a note.
 
 use crate::cpu::{ProcessGroup, TICKS_PER_SECOND};
 use crate::fixture::{self, Nonces};
 use crate::inproc::EXISTING_CUSTOMERS;
-use crate::stats::{Table, fmt_ratio};
+use crate::replay::ExchangeCalls;
+use crate::stats::Table;
 use crate::throughput::{Kind, Outcome, Settings, drive};
 use anyhow::{Context as _, Result, bail};
 use customer_token_runtime::Flavor;
 use customer_token_testkit::components;
-use customer_token_testkit::{TempDir, free_port};
+use customer_token_testkit::{RedisServer, TempDir, free_port};
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
@@ -114,64 +117,95 @@ async fn measure(
         max_requests: EXISTING_CUSTOMERS as u64 * 4,
     };
     let group = served.group();
-    let warmed = drive(label, kind, served.addr, &warmup, nonces, &group).await?;
+    let warmed = drive(label, kind.clone(), served.addr, &warmup, nonces, &group).await?;
     if warmed.failures > 0 {
         bail!("{label}: the warm-up failed:\n{}", served.tail());
     }
     drive(label, kind, served.addr, settings, nonces, &group).await
 }
 
+/// The Node.js peers: the server as written, and with its parsed documents cached.
+pub const NODE_PEERS: [(&str, bool); 2] = [
+    ("Node.js + graphql-js: exchange, existing customer", false),
+    (
+        "Node.js + graphql-js, documents cached: exchange, existing customer",
+        true,
+    ),
+];
+
 pub async fn run(settings: &Settings, nonces: &Arc<Nonces>) -> Result<Results> {
     let mut outcomes = Vec::new();
     let mut skipped = Vec::new();
     let work = TempDir::new("bench-external");
-    match node_server(work.path()) {
-        Ok(served) => outcomes.push(
-            measure(
-                "Node.js + graphql-js: exchange, existing customer",
-                Kind::Exchange,
-                &served,
-                settings,
-                nonces,
-            )
-            .await?,
-        ),
-        Err(why) => skipped.push(format!("Node.js: skipped, {why:#}.")),
+    for (label, cache_documents) in NODE_PEERS {
+        match node_server(work.path(), cache_documents) {
+            Ok(served) => {
+                outcomes.push(measure(label, Kind::Exchange, &served, settings, nonces).await?)
+            }
+            Err(why) => {
+                skipped.push(format!("Node.js: skipped, {why:#}."));
+                break;
+            }
+        }
     }
     match spin_binary() {
         Ok(spin) => {
-            let hello = spin_up(&spin, &hello_app(work.path())?)?;
-            outcomes.push(
-                measure(
-                    "real Spin: hello-world",
-                    Kind::Hello,
-                    &hello,
-                    settings,
-                    nonces,
-                )
-                .await?,
-            );
+            let hello = spin_up(&spin, &hello_app(work.path())?, None)?;
+            outcomes.push(measure(SPIN_HELLO, Kind::Hello, &hello, settings, nonces).await?);
             drop(hello);
-            let product = spin_up(&spin, &product_app(work.path())?)?;
-            outcomes.push(
-                measure(
-                    "real Spin: exchange, existing customer (its SQLite store)",
-                    Kind::Exchange,
-                    &product,
-                    settings,
-                    nonces,
-                )
-                .await?,
-            );
+            let product = product_app(work.path())?;
+            let replay = replay_app(&product)?;
+            let calls = Kind::Replay(Arc::new(ExchangeCalls::record(nonces)?));
+            // One default SQLite store for both (they share a directory): the replay reads
+            // the customers the product's warm-up wrote.
+            let rows = [
+                (SPIN_SQLITE_EXCHANGE, Kind::Exchange, &product),
+                (SPIN_SQLITE_REPLAY, calls.clone(), &replay),
+            ];
+            for (label, kind, app) in rows {
+                let served = spin_up(&spin, app, None)?;
+                outcomes.push(measure(label, kind, &served, settings, nonces).await?);
+            }
+            match RedisServer::start_or_skip("bench-spin-redis") {
+                Some(redis) => {
+                    let config = work.path().join("runtime-config-redis.toml");
+                    std::fs::write(
+                        &config,
+                        format!(
+                            "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n",
+                            redis.url()
+                        ),
+                    )?;
+                    let rows = [
+                        (SPIN_REDIS_EXCHANGE, Kind::Exchange, &product),
+                        (SPIN_REDIS_REPLAY, calls, &replay),
+                    ];
+                    for (label, kind, app) in rows {
+                        let served = spin_up(&spin, app, Some(&config))?;
+                        outcomes.push(measure(label, kind, &served, settings, nonces).await?);
+                    }
+                }
+                None => skipped
+                    .push("real Spin on Redis: skipped, redis-server is not installed.".to_owned()),
+            }
         }
         Err(why) => skipped.push(format!("Spin: skipped, {why:#}.")),
     }
     Ok(Results { outcomes, skipped })
 }
 
+pub const SPIN_HELLO: &str = "real Spin: hello-world";
+pub const SPIN_SQLITE_EXCHANGE: &str = "real Spin: exchange, existing customer (its SQLite store)";
+pub const SPIN_REDIS_EXCHANGE: &str =
+    "real Spin: exchange, existing customer (Redis, own redis-server)";
+pub const SPIN_SQLITE_REPLAY: &str =
+    "real Spin: an exchange's host calls alone, replayed (its SQLite store)";
+pub const SPIN_REDIS_REPLAY: &str =
+    "real Spin: an exchange's host calls alone, replayed (Redis, own redis-server)";
+
 /// `node bench/node/server.mjs` beside an npm install of graphql-js (in the temp directory,
 /// kept between runs).
-fn node_server(work: &Path) -> Result<Served> {
+fn node_server(work: &Path, cache_documents: bool) -> Result<Served> {
     let bench = Path::new(env!("CARGO_MANIFEST_DIR"));
     let install = std::env::temp_dir().join("customer-token-bench-node");
     if !install.join("node_modules/graphql/package.json").is_file() {
@@ -192,12 +226,18 @@ fn node_server(work: &Path) -> Result<Served> {
     command
         .arg(install.join("server.mjs"))
         .arg(port.to_string())
+        .args(cache_documents.then_some("--cache-documents"))
         .env("OAUTH_CONSUMER_KEY", fixture::CONSUMER_KEY)
         .env("OAUTH_CONSUMER_SECRET", fixture::CONSUMER_SECRET)
         .env("OAUTH_ACCESS_TOKEN", fixture::ACCESS_TOKEN)
         .env("OAUTH_ACCESS_TOKEN_SECRET", fixture::ACCESS_TOKEN_SECRET)
         .env("CUSTOMER_TOKEN_SECRET", fixture::TOKEN_SECRET);
-    Served::start(command, port, work.join("node.log"))
+    let log = if cache_documents {
+        "node-cached.log"
+    } else {
+        "node.log"
+    };
+    Served::start(command, port, work.join(log))
 }
 
 /// The Spin CLI's own binary (the shared launcher unpacks it and prints its path).
@@ -223,13 +263,22 @@ fn spin_binary() -> Result<PathBuf> {
     )
 }
 
-/// `spin up` in `app` on a free port, configured as the throughput section's host is.
-fn spin_up(spin: &Path, app: &Path) -> Result<Served> {
+/// `spin up -f <manifest>` on a free port, configured as the throughput section's host is,
+/// with `runtime_config` if given (else Spin's default SQLite key-value store, a file in the
+/// manifest's directory).
+fn spin_up(spin: &Path, manifest: &Path, runtime_config: Option<&Path>) -> Result<Served> {
     let port = free_port();
+    let app = manifest.parent().context("a manifest has a directory")?;
     let mut command = Command::new(spin);
     command
         .current_dir(app)
-        .args(["up", "--listen", &format!("127.0.0.1:{port}")]);
+        .arg("up")
+        .arg("-f")
+        .arg(manifest)
+        .args(["--listen", &format!("127.0.0.1:{port}")]);
+    if let Some(config) = runtime_config {
+        command.arg("--runtime-config-file").arg(config);
+    }
     for (name, value) in [
         ("OAUTH_CONSUMER_KEY", fixture::CONSUMER_KEY),
         ("OAUTH_CONSUMER_SECRET", fixture::CONSUMER_SECRET),
@@ -239,7 +288,19 @@ fn spin_up(spin: &Path, app: &Path) -> Result<Served> {
     ] {
         command.env(format!("SPIN_VARIABLE_{name}"), value);
     }
-    Served::start(command, port, app.join("spin-up.log"))
+    let log = format!(
+        "{}{}.log",
+        manifest
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("spin"),
+        if runtime_config.is_some() {
+            "-configured"
+        } else {
+            ""
+        }
+    );
+    Served::start(command, port, app.join(log))
 }
 
 /// A Spin app serving hello-world on `/graphql`.
@@ -252,8 +313,9 @@ fn hello_app(work: &Path) -> Result<PathBuf> {
         "spin_manifest_version = 2\n\n[application]\nname = \"hello\"\n\n[[trigger.http]]\nroute = \"/graphql\"\ncomponent = \"hello\"\n\n[component.hello]\nsource = {:?}\n",
         hello.display().to_string()
     );
-    std::fs::write(dir.join("spin.toml"), manifest)?;
-    Ok(dir)
+    let path = dir.join("spin.toml");
+    std::fs::write(&path, manifest)?;
+    Ok(path)
 }
 
 /// The repository's `spin.toml` with the test kit's build of the product and of the Spin
@@ -287,14 +349,37 @@ fn product_app(work: &Path) -> Result<PathBuf> {
         Some(build) => manifest[..build].to_owned(),
         None => manifest,
     };
-    std::fs::write(dir.join("spin.toml"), manifest)?;
-    Ok(dir)
+    let path = dir.join("spin.toml");
+    std::fs::write(&path, manifest)?;
+    Ok(path)
 }
 
-pub fn report(results: &Results, throughput: Option<&crate::throughput::Results>) {
+/// `examples/store-replay` in the product's place (`product_app`'s manifest, with its variables,
+/// store and adapter dependency), written beside it: the replay reads the records the product
+/// wrote into its default store, and its configuration lookups are the product's.
+fn replay_app(product_manifest: &Path) -> Result<PathBuf> {
+    let dir = product_manifest
+        .parent()
+        .context("a manifest has a directory")?;
+    let replay = dir.join("store_replay.wasm");
+    std::fs::write(&replay, components::store_replay().bytes())?;
+    let product = dir.join("customer_token.wasm").display().to_string();
+    let manifest = std::fs::read_to_string(product_manifest)?;
+    if !manifest.contains(&product) {
+        bail!("the product's manifest does not name {product}");
+    }
+    let path = dir.join("replay.toml");
+    std::fs::write(
+        &path,
+        manifest.replace(&product, &replay.display().to_string()),
+    )?;
+    Ok(path)
+}
+
+pub fn report(results: &Results) {
     println!("## Other servers under the same load: Node.js and a real Spin\n");
     println!(
-        "The throughput section's clients and settings. \"Server CPU/request\" is the user + system time of the server's whole process group (`/proc/<pid>/stat`, ticks of 1/{TICKS_PER_SECOND} s) over the row, divided by its requests; the Node.js server is graphql-js 16 + an OAuth 1.0a HMAC check + HS256 with customers in a Map (`bench/node/server.mjs`); Spin runs the host's build of the product with the Spin adapter as a dependency, on its default SQLite store.\n"
+        "The throughput section's clients and settings. \"Server CPU/request\" is the user + system time of the server's whole process group (`/proc/<pid>/stat`, ticks of 1/{TICKS_PER_SECOND} s) over the row, divided by its requests; the Node.js server is graphql-js 16 + an OAuth 1.0a HMAC check + HS256 with customers in a Map (`bench/node/server.mjs`), as written and with each query text's parsed and validated document cached (`--cache-documents`); Spin runs the host's build of the product with the Spin adapter as a dependency, on its default SQLite store and then on Redis (`--runtime-config-file`).\n"
     );
     let mut table = Table::new(&[
         "server",
@@ -315,46 +400,6 @@ pub fn report(results: &Results, throughput: Option<&crate::throughput::Results>
         ]);
     }
     table.print();
-    let find = |outcomes: &[Outcome], prefix: &str| {
-        outcomes
-            .iter()
-            .find(|o| o.label.starts_with(prefix))
-            .map(Outcome::server_cpu_us)
-    };
-    let node = find(&results.outcomes, "Node.js");
-    let spin_hello = find(&results.outcomes, "real Spin: hello");
-    let spin_exchange = find(&results.outcomes, "real Spin: exchange");
-    let host = |store: &str| {
-        throughput.and_then(|t| {
-            find(
-                &t.outcomes,
-                &format!("exchange, existing customer ({store}"),
-            )
-        })
-    };
-    let mut ratios = Table::new(&["server CPU per exchange", ">ratio", ">target"]);
-    if let (Some(host), Some(node)) = (host("SQLite"), node) {
-        ratios.row(vec![
-            "the host on SQLite (the default store) / Node.js".into(),
-            fmt_ratio(host, node),
-            "≤ ×0.33".into(),
-        ]);
-    }
-    if let (Some(host), Some(node)) = (host("in-memory"), node) {
-        ratios.row(vec![
-            "the host in memory / Node.js (in memory)".into(),
-            fmt_ratio(host, node),
-            "–".into(),
-        ]);
-    }
-    if let (Some(exchange), Some(hello)) = (spin_exchange, spin_hello) {
-        ratios.row(vec![
-            "real Spin: exchange / hello-world".into(),
-            fmt_ratio(exchange, hello),
-            "≤ ×3".into(),
-        ]);
-    }
-    ratios.print();
     for note in &results.skipped {
         println!("{note}\n");
     }

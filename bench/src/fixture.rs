@@ -169,6 +169,8 @@ pub enum Expect {
     Token,
     /// The customer behind a token (the `customer` query).
     Customer,
+    /// `{"data":{"calls":n}}`, the store-replay component's answer.
+    Replayed,
 }
 
 /// Checks a response and returns its JSON; an unexpected answer is an error quoting it.
@@ -185,6 +187,9 @@ pub fn check(expect: Expect, status: u16, body: &[u8]) -> Result<Value> {
             Expect::Hello => json["data"]["hello"] == "world",
             Expect::Token => json["data"]["exchangeExternalCustomerToken"]["token"].is_string(),
             Expect::Customer => json["data"]["customer"]["email"].is_string(),
+            Expect::Replayed => json["data"]["calls"]
+                .as_u64()
+                .is_some_and(|calls| calls > 0),
         };
     if !ok {
         bail!("unexpected {expect:?} response ({status}): {json}");

@@ -8,8 +8,10 @@ mod external;
 mod fixture;
 mod inproc;
 mod pathological;
+mod replay;
 mod sizes;
 mod stats;
+mod targets;
 mod throughput;
 mod wasm;
 
@@ -251,15 +253,22 @@ async fn run(args: Args, server: throughput::ServerSide) -> Result<()> {
             section.elapsed()
         );
     }
+    let mut external_results = None;
     if args.wants(Section::External) {
         let section = Instant::now();
         let results = external::run(&settings, &nonces).await?;
-        external::report(&results, throughput_results.as_ref());
+        external::report(&results);
+        external_results = Some(results);
         eprintln!(
             "customer-token-bench: external section took {:.1?}",
             section.elapsed()
         );
     }
+    targets::report(
+        &wasm_results,
+        throughput_results.as_ref(),
+        external_results.as_ref(),
+    );
     if args.wants(Section::Compile) {
         let section = Instant::now();
         let engine = wasm::engine()?;

@@ -107,6 +107,10 @@ impl Table {
         self.rows.push(cells);
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
     pub fn print(&self) {
         let width = |column: usize| {
             std::iter::once(&self.headers[column])

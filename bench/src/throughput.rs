@@ -7,6 +7,7 @@
 use crate::cpu::{TICKS_PER_SECOND, ThreadCpu, Ticks};
 use crate::fixture::{self, Expect, Nonces};
 use crate::inproc::{EXISTING_CUSTOMERS, StoreCalls, product_runtime_with};
+use crate::replay::ExchangeCalls;
 use crate::stats::{Summary, Table, fmt_duration, fmt_ratio};
 use anyhow::{Result, anyhow};
 use bytes::Bytes;
@@ -14,7 +15,7 @@ use customer_token_host::server::Server;
 use customer_token_runtime::{
     Flavor, RedbStore, RedisStore, Runtime, SqliteStore, Store, real_now,
 };
-use customer_token_testkit::{RedisServer, TempDir};
+use customer_token_testkit::{RedisServer, TempDir, components};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
@@ -64,15 +65,19 @@ pub struct Results {
     pub skipped: Vec<String>,
 }
 
-/// What one client sends: hello-world, or a freshly signed exchange for an existing customer.
-#[derive(Clone, Copy)]
+/// What one client sends: hello-world, a freshly signed exchange for an existing customer, or
+/// the `customer` query with a customer's token.
+#[derive(Clone)]
 pub(crate) enum Kind {
     Hello,
     Exchange,
+    CustomerRead(Arc<str>),
+    /// The store calls of an exchange, to `examples/store-replay`.
+    Replay(Arc<ExchangeCalls>),
 }
 
 fn build_request(
-    kind: Kind,
+    kind: &Kind,
     addr: SocketAddr,
     i: u64,
     nonces: &Nonces,
@@ -91,6 +96,10 @@ fn build_request(
                     &email,
                 ))))?
         }
+        Kind::Replay(calls) => builder.body(Full::new(Bytes::from(calls.script(i))))?,
+        Kind::CustomerRead(token) => builder
+            .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Full::new(fixture::graphql_body(fixture::CUSTOMER_QUERY)))?,
     };
     Ok(request)
 }
@@ -121,13 +130,15 @@ async fn client(
     let expect = match kind {
         Kind::Hello => Expect::Hello,
         Kind::Exchange => Expect::Token,
+        Kind::CustomerRead(_) => Expect::Customer,
+        Kind::Replay(_) => Expect::Replayed,
     };
     while Instant::now() < deadline {
         let i = issued.fetch_add(1, Ordering::Relaxed);
         if i >= max_requests {
             break;
         }
-        let request = build_request(kind, addr, i, &nonces)?;
+        let request = build_request(&kind, addr, i, &nonces)?;
         sender.ready().await?;
         let started = Instant::now();
         let response = sender.send_request(request).await?;
@@ -160,7 +171,7 @@ pub(crate) async fn drive(
     let mut clients = tokio::task::JoinSet::new();
     for _ in 0..settings.clients {
         clients.spawn(client(
-            kind,
+            kind.clone(),
             addr,
             deadline,
             issued.clone(),
@@ -200,10 +211,40 @@ pub async fn run(
     nonces: &Arc<Nonces>,
     server: &ServerSide,
 ) -> Result<Results> {
-    let mut outcomes =
-        vec![serve("hello-world", Kind::Hello, hello, settings, nonces, server).await?];
+    let mut outcomes = vec![serve(HELLO, Kind::Hello, hello, settings, nonces, server).await?];
     let mut skipped = Vec::new();
-    let mut exchange = async |store: &str, backend: Store, calls: StoreCalls| -> Result<()> {
+    // The memory store never blocks: its calls are made inline either way.
+    let (memory, token) = product_runtime_with(
+        Arc::new(Flavor::Bare.memory_store(real_now())),
+        StoreCalls::Offloaded,
+        nonces,
+    )
+    .await?;
+    outcomes.push(
+        serve(
+            CUSTOMER_READ_IN_MEMORY,
+            Kind::CustomerRead(token.into()),
+            &memory,
+            settings,
+            nonces,
+            server,
+        )
+        .await?,
+    );
+    outcomes.push(
+        serve(
+            EXCHANGE_IN_MEMORY,
+            Kind::Exchange,
+            &memory,
+            settings,
+            nonces,
+            server,
+        )
+        .await?,
+    );
+    drop(memory);
+
+    let exchange = async |store: &str, backend: Store, calls: StoreCalls| -> Result<Outcome> {
         let (runtime, _) = product_runtime_with(backend, calls, nonces).await?;
         let label = match calls {
             StoreCalls::Offloaded => format!("exchange, existing customer ({store})"),
@@ -211,21 +252,13 @@ pub async fn run(
                 format!("exchange, existing customer ({store}, store calls inline)")
             }
         };
-        outcomes.push(serve(&label, Kind::Exchange, &runtime, settings, nonces, server).await?);
-        Ok(())
+        serve(&label, Kind::Exchange, &runtime, settings, nonces, server).await
     };
-    // The memory store never blocks: its calls are made inline either way.
-    exchange(
-        "in-memory store",
-        Arc::new(Flavor::Bare.memory_store(real_now())),
-        StoreCalls::Offloaded,
-    )
-    .await?;
 
     let redb_dir = TempDir::new("bench-redb");
     let redb = Arc::new(RedbStore::open(redb_dir.path())?);
     let db_path = redb.path().to_path_buf();
-    exchange("redb, temp dir", redb, StoreCalls::Offloaded).await?;
+    outcomes.push(exchange("redb, temp dir", redb, StoreCalls::Offloaded).await?);
     let db_bytes = std::fs::metadata(&db_path).map(|m| m.len()).unwrap_or(0);
     eprintln!("customer-token-bench: the redb file held {db_bytes} bytes after the run");
 
@@ -234,20 +267,46 @@ pub async fn run(
     let sqlite_dir = TempDir::new("bench-sqlite");
     let sqlite: Store = Arc::new(SqliteStore::open(sqlite_dir.path())?);
     for calls in [StoreCalls::Offloaded, StoreCalls::Inline] {
-        exchange("SQLite, temp dir", sqlite.clone(), calls).await?;
+        outcomes.push(exchange("SQLite, temp dir", sqlite.clone(), calls).await?);
     }
+    // The host's own cost of those calls: the same store, the exchange's host calls alone.
+    let replay = Runtime::builder()
+        .component(components::store_replay())
+        .backend(sqlite)
+        .secrets(fixture::secret_map())
+        .build()?;
+    outcomes.push(
+        serve(
+            REPLAY_SQLITE,
+            Kind::Replay(Arc::new(ExchangeCalls::record(nonces)?)),
+            &replay,
+            settings,
+            nonces,
+            server,
+        )
+        .await?,
+    );
 
     match RedisServer::start_or_skip("bench-redis") {
         Some(redis) => {
             let backend: Store = Arc::new(RedisStore::connect(&redis.url())?);
             for calls in [StoreCalls::Offloaded, StoreCalls::Inline] {
-                exchange("Redis, own redis-server", backend.clone(), calls).await?;
+                outcomes.push(exchange("Redis, own redis-server", backend.clone(), calls).await?);
             }
         }
         None => skipped.push("Redis: skipped, redis-server is not installed.".to_owned()),
     }
     Ok(Results { outcomes, skipped })
 }
+
+pub const HELLO: &str = "hello-world";
+pub const CUSTOMER_READ_IN_MEMORY: &str = "`customer` query with a Bearer token (in-memory store)";
+pub const EXCHANGE_IN_MEMORY: &str = "exchange, existing customer (in-memory store)";
+/// The SQLite row with the store calls offloaded, as the host makes them.
+pub const EXCHANGE_SQLITE: &str = "exchange, existing customer (SQLite, temp dir)";
+
+/// The store-replay component making an exchange's host calls on the SQLite row's store.
+pub const REPLAY_SQLITE: &str = "an exchange's host calls alone, replayed (SQLite, temp dir)";
 
 /// Serves `runtime` with the host's `Server` on the server runtime while the clients run here.
 async fn serve(

@@ -81,6 +81,14 @@ pub const HELLO: Built = Built {
     bytes: include_bytes!(env!("HELLO_WASI_HTTP_WASM")),
 };
 
+/// A component that makes the `customer-store` calls its request lists (`examples/store-replay`),
+/// the benchmark's measure of a host's own store.
+#[cfg(feature = "examples")]
+pub const STORE_REPLAY: Built = Built {
+    name: "store-replay",
+    bytes: include_bytes!(env!("STORE_REPLAY_WASM")),
+};
+
 /// A guest that traps, spins and forgets to answer (`runtime/tests/fixtures/misbehaving-guest`).
 #[cfg(feature = "examples")]
 pub const MISBEHAVING_GUEST: Built = Built {

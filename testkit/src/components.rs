@@ -71,6 +71,11 @@ pub fn hello() -> Wasm {
     wasm(built::HELLO)
 }
 
+/// A component that makes the `customer-store` calls its request lists.
+pub fn store_replay() -> Wasm {
+    wasm(built::STORE_REPLAY)
+}
+
 /// A guest that traps, spins and forgets to answer.
 pub fn misbehaving_guest() -> Wasm {
     wasm(built::MISBEHAVING_GUEST)
