@@ -34,6 +34,11 @@ impl<'a> LineIndex<'a> {
         LineIndex { text, line_starts }
     }
 
+    /// The document's text.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
     pub fn location(&self, offset: usize) -> Location {
         let line = self
             .line_starts
