@@ -11,6 +11,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sha2::Sha256;
 
@@ -115,17 +117,12 @@ impl<'a> Token<'a> {
         let signature = URL_SAFE_NO_PAD
             .decode(signature)
             .map_err(|_| TokenError::Malformed)?;
-        let header = decode_json(header)?;
+        let header: Value = decode_json(header)?;
         let header_is_magentos = header.get("kid").and_then(Value::as_str) == Some("1")
             && header.get("alg").and_then(Value::as_str) == Some("HS256");
-        let payload = decode_json(payload)?;
-        let int = |name: &str| payload.get(name).and_then(Value::as_i64);
-        let (Some(uid), Some(user_type), Some(iat), Some(exp)) =
-            (int("uid"), int("utypid"), int("iat"), int("exp"))
-        else {
-            return Err(TokenError::Malformed);
-        };
-        let uid = u32::try_from(uid).map_err(|_| TokenError::Malformed)?;
+        let payload: Payload = decode_json(payload)?;
+        let uid = u32::try_from(payload.uid).map_err(|_| TokenError::Malformed)?;
+        let (user_type, iat, exp) = (payload.utypid, payload.iat, payload.exp);
         Ok(Token {
             signed,
             signature,
@@ -161,14 +158,25 @@ impl<'a> Token<'a> {
     }
 }
 
-fn decode_json(part: &str) -> Result<serde_json::Map<String, Value>, TokenError> {
+/// The claims as Magento writes them; other members are skipped. Read straight into integers
+/// rather than through a `serde_json::Value` map: every Bearer request reads one.
+#[derive(Deserialize)]
+struct Payload {
+    uid: i64,
+    utypid: i64,
+    iat: i64,
+    exp: i64,
+}
+
+/// A base64url part holding a JSON object (a derived struct would also take an array).
+fn decode_json<T: DeserializeOwned>(part: &str) -> Result<T, TokenError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(part)
         .map_err(|_| TokenError::Malformed)?;
-    match serde_json::from_slice(&bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(TokenError::Malformed),
+    if bytes.trim_ascii_start().first() != Some(&b'{') {
+        return Err(TokenError::Malformed);
     }
+    serde_json::from_slice(&bytes).map_err(|_| TokenError::Malformed)
 }
 
 #[cfg(test)]
@@ -283,6 +291,38 @@ mod tests {
             verify(&key(), &sign_raw(HEADER, text_uid), 1),
             Err(TokenError::Malformed)
         );
+    }
+
+    #[test]
+    fn claims_that_are_not_an_object_of_integers_are_malformed() {
+        for payload in [
+            r#"[6,3,0,99999999999]"#,
+            r#"{"uid":6.0,"utypid":3,"iat":0,"exp":99999999999}"#,
+            r#"{"uid":"6","utypid":3,"iat":0,"exp":99999999999}"#,
+            r#"{"uid":6,"utypid":3,"iat":0}"#,
+            r#"{"uid":-1,"utypid":3,"iat":0,"exp":99999999999}"#,
+        ] {
+            let token = sign_raw(HEADER, payload);
+            assert_eq!(
+                Token::parse(&token).unwrap_err(),
+                TokenError::Malformed,
+                "{payload}"
+            );
+        }
+        let header_array = sign_raw(
+            r#"["1","HS256"]"#,
+            r#"{"uid":6,"utypid":3,"iat":0,"exp":1}"#,
+        );
+        assert_eq!(
+            Token::parse(&header_array).unwrap_err(),
+            TokenError::Malformed
+        );
+        // Other members are ignored, as before.
+        let extra = sign_raw(
+            HEADER,
+            r#"{"uid":6,"utypid":3,"iat":0,"exp":99999999999,"jti":"x"}"#,
+        );
+        assert_eq!(Token::parse(&extra).unwrap().claimed_uid(), 6);
     }
 
     #[test]
