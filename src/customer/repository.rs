@@ -216,8 +216,8 @@ fn email_hash(email: &str) -> String {
 
 /// SHA-256 of `text` as lower-case hex: index keys that are short and safe on every backend.
 pub(super) fn hex_sha256(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    // The digest's own `LowerHex`: one string, not one per byte.
+    format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in UTC, from Unix seconds (Howard Hinnant's days-to-civil algorithm;
