@@ -11,8 +11,6 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sha2::Sha256;
 
@@ -117,12 +115,17 @@ impl<'a> Token<'a> {
         let signature = URL_SAFE_NO_PAD
             .decode(signature)
             .map_err(|_| TokenError::Malformed)?;
-        let header: Value = decode_json(header)?;
+        let header = decode_json(header)?;
         let header_is_magentos = header.get("kid").and_then(Value::as_str) == Some("1")
             && header.get("alg").and_then(Value::as_str) == Some("HS256");
-        let payload: Payload = decode_json(payload)?;
-        let uid = u32::try_from(payload.uid).map_err(|_| TokenError::Malformed)?;
-        let (user_type, iat, exp) = (payload.utypid, payload.iat, payload.exp);
+        let payload = decode_json(payload)?;
+        let int = |name: &str| payload.get(name).and_then(Value::as_i64);
+        let (Some(uid), Some(user_type), Some(iat), Some(exp)) =
+            (int("uid"), int("utypid"), int("iat"), int("exp"))
+        else {
+            return Err(TokenError::Malformed);
+        };
+        let uid = u32::try_from(uid).map_err(|_| TokenError::Malformed)?;
         Ok(Token {
             signed,
             signature,
@@ -158,25 +161,14 @@ impl<'a> Token<'a> {
     }
 }
 
-/// The claims as Magento writes them; other members are skipped. Read straight into integers
-/// rather than through a `serde_json::Value` map: every Bearer request reads one.
-#[derive(Deserialize)]
-struct Payload {
-    uid: i64,
-    utypid: i64,
-    iat: i64,
-    exp: i64,
-}
-
-/// A base64url part holding a JSON object (a derived struct would also take an array).
-fn decode_json<T: DeserializeOwned>(part: &str) -> Result<T, TokenError> {
+fn decode_json(part: &str) -> Result<serde_json::Map<String, Value>, TokenError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(part)
         .map_err(|_| TokenError::Malformed)?;
-    if bytes.trim_ascii_start().first() != Some(&b'{') {
-        return Err(TokenError::Malformed);
+    match serde_json::from_slice(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(TokenError::Malformed),
     }
-    serde_json::from_slice(&bytes).map_err(|_| TokenError::Malformed)
 }
 
 #[cfg(test)]
