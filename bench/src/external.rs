@@ -15,7 +15,7 @@
 use crate::cpu::{ProcessGroup, TICKS_PER_SECOND};
 use crate::fixture::{self, Nonces};
 use crate::inproc::EXISTING_CUSTOMERS;
-use crate::replay::ExchangeCalls;
+use crate::replay::{self, ExchangeCalls};
 use crate::stats::Table;
 use crate::throughput::{Kind, Outcome, Settings, drive};
 use anyhow::{Context as _, Result, bail};
@@ -155,7 +155,10 @@ pub async fn run(settings: &Settings, nonces: &Arc<Nonces>) -> Result<Results> {
             drop(hello);
             let product = product_app(work.path())?;
             let replay = replay_app(&product)?;
-            let calls = Kind::Replay(Arc::new(ExchangeCalls::record(nonces)?));
+            let calls = Kind::Replay(Arc::new(ExchangeCalls::record(
+                replay::without_expiry(),
+                nonces,
+            )?));
             // One default SQLite store for both (they share a directory): the replay reads
             // the customers the product's warm-up wrote.
             let rows = [

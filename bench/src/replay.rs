@@ -1,7 +1,8 @@
 //! The host calls of one exchange (store and configuration), as `examples/store-replay` replays
-//! them: recorded from the native core on an in-memory store without expiry (as Spin's
-//! key-value store has none), then written as the replay component's script. The keys the
-//! exchange claims with an expiry (its nonce) are fresh in each request, as the product's are.
+//! them: recorded from the native core on an in-memory store that behaves as the host's does
+//! (with expiry for the host's own stores, one write per claim; without, as Spin's key-value
+//! store, three), then written as the replay component's script. The keys the exchange claims
+//! with an expiry (its nonce) are fresh in each request, as the product's are.
 
 use crate::fixture::{self, Expect, Nonces};
 use crate::inproc::EXISTING_CUSTOMERS;
@@ -10,7 +11,7 @@ use customer_token::clock::SystemClock;
 use customer_token::memory::{MemorySecrets, MemoryStore};
 use customer_token::ports::{ExpiringCount, KeyValue, SecretError, Secrets, StoreError};
 use customer_token::service::Ports;
-use customer_token_runtime::Flavor;
+use customer_token_runtime::{Flavor, real_now};
 use std::sync::Mutex;
 
 /// One call, as a line of the replay script.
@@ -50,6 +51,16 @@ impl Call {
             Call::Secret(_) => format!("secret {key}"),
         }
     }
+}
+
+/// An in-memory store as the host's own stores behave: keys claimed with an expiry expire.
+pub fn with_expiry() -> MemoryStore {
+    Flavor::Bare.memory_store(real_now())
+}
+
+/// An in-memory store as Spin's key-value store behaves: no expiry, Spin's counters.
+pub fn without_expiry() -> MemoryStore {
+    MemoryStore::new().with_counters(Flavor::Spin.counters())
 }
 
 /// A store and secrets that record the calls made through them.
@@ -109,11 +120,11 @@ pub struct ExchangeCalls {
 }
 
 impl ExchangeCalls {
-    /// Creates the existing customers natively, then records one more exchange for the first.
-    pub fn record(nonces: &Nonces) -> Result<ExchangeCalls> {
+    /// Creates the existing customers natively on `store`, then records one more exchange for
+    /// the first.
+    pub fn record(store: MemoryStore, nonces: &Nonces) -> Result<ExchangeCalls> {
         let recording = Recording {
-            // No `.expiring(..)`: a store without expiry, whose claims the product deletes.
-            store: MemoryStore::new().with_counters(Flavor::Spin.counters()),
+            store,
             secrets: fixture::memory_secrets(),
             calls: Mutex::new(Vec::new()),
         };
@@ -179,10 +190,9 @@ mod tests {
 
     #[test]
     fn an_exchange_reads_its_configuration_and_customer_and_claims_its_nonce_with_fresh_keys() {
-        let calls = ExchangeCalls::record(&Nonces::new().unwrap()).unwrap();
+        let calls = ExchangeCalls::record(without_expiry(), &Nonces::new().unwrap()).unwrap();
         let first = calls.script(1);
         let second = calls.script(2);
-        eprintln!("{first}");
         assert!(
             first.lines().any(|line| line.starts_with("get ")),
             "{first}"
@@ -200,5 +210,16 @@ mod tests {
         assert!(!claims.is_empty(), "{first}");
         assert!(claims.iter().all(|line| !second.contains(line)), "{second}");
         assert_eq!(first.lines().count(), calls.calls.len());
+        // With expiry, the claim is the one write.
+        let expiring = ExchangeCalls::record(with_expiry(), &Nonces::new().unwrap()).unwrap();
+        let writes = |calls: &ExchangeCalls| {
+            calls
+                .script(1)
+                .lines()
+                .filter(|line| !line.starts_with("get ") && !line.starts_with("secret "))
+                .filter(|line| !line.ends_with(" 0")) // an increment by 0 reads
+                .count()
+        };
+        assert_eq!((writes(&expiring), writes(&calls)), (1, 3), "{first}");
     }
 }

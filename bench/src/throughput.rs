@@ -7,7 +7,7 @@
 use crate::cpu::{TICKS_PER_SECOND, ThreadCpu, Ticks};
 use crate::fixture::{self, Expect, Nonces};
 use crate::inproc::{EXISTING_CUSTOMERS, StoreCalls, product_runtime_with};
-use crate::replay::ExchangeCalls;
+use crate::replay::{self, ExchangeCalls};
 use crate::stats::{Summary, Table, fmt_duration, fmt_ratio};
 use anyhow::{Result, anyhow};
 use bytes::Bytes;
@@ -278,7 +278,10 @@ pub async fn run(
     outcomes.push(
         serve(
             REPLAY_SQLITE,
-            Kind::Replay(Arc::new(ExchangeCalls::record(nonces)?)),
+            Kind::Replay(Arc::new(ExchangeCalls::record(
+                replay::with_expiry(),
+                nonces,
+            )?)),
             &replay,
             settings,
             nonces,
