@@ -3,11 +3,11 @@
 //!
 //! - `bench/node/server.mjs`: the mutation as a Node.js App Builder-style action would serve it
 //!   (graphql-js from npm, an OAuth HMAC check, HS256, customers in a Map), the thing the product
-//!   replaces,
-//!   twice: as written, and caching each query text's parsed and validated document, as
+//!   replaces; run as written, and caching each query text's parsed and validated document, as
 //!   production GraphQL servers for Node.js do;
 //! - a real `spin up` (`../shared/tools/spin`, or `$CUSTOMER_TOKEN_SPIN`) serving hello-world,
-//!   then the product (the host's build, with the Spin adapter as a component dependency) on
+//!   then the product (the host's build, with the Spin adapter as a component dependency) and
+//!   `examples/store-replay` in its place (Spin's own cost of the exchange's host calls), on
 //!   Spin's default SQLite store in a temp dir, then on a `redis-server` of its own.
 //!
 //! A server whose program is missing (no `node`/`npm`, no Spin) is left out with a note.
