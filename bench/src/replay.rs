@@ -8,11 +8,11 @@ use crate::fixture::{self, Expect, Nonces};
 use crate::inproc::EXISTING_CUSTOMERS;
 use anyhow::{Result, bail};
 use customer_token::clock::SystemClock;
-use customer_token::memory::{MemorySecrets, MemoryStore};
-use customer_token::ports::{ExpiringCount, KeyValue, SecretError, Secrets, StoreError};
+use customer_token::memory::{CallPhase, Faulty, MemorySecrets, MemoryStore};
+use customer_token::ports::{SecretError, Secrets};
 use customer_token::service::Ports;
-use customer_token_runtime::{Flavor, real_now};
-use std::sync::Mutex;
+use customer_token_runtime::{Call as StoreCall, Flavor, real_now};
+use std::sync::{Arc, Mutex};
 
 /// One call, as a line of the replay script.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,54 +63,39 @@ pub fn without_expiry() -> MemoryStore {
     MemoryStore::new().with_counters(Flavor::Spin.counters())
 }
 
-/// A store and secrets that record the calls made through them.
-struct Recording {
-    store: MemoryStore,
+/// The calls seen so far, in order.
+type Log = Arc<Mutex<Vec<Call>>>;
+
+fn push(log: &Log, call: Call) {
+    log.lock().unwrap_or_else(|e| e.into_inner()).push(call);
+}
+
+/// A store call as the store's own call hook (`Faulty`) sees it, as a line of the script; the
+/// operation's name if its arguments are not those of a known call.
+fn store_call(call: &StoreCall<'_>) -> Result<Call, &'static str> {
+    let key = call.key.to_owned();
+    match (call.operation, call.value, call.delta, call.ttl_seconds) {
+        ("get", ..) => Ok(Call::Get(key)),
+        ("set", Some(value), ..) => Ok(Call::Set(key, value.len())),
+        ("delete", ..) => Ok(Call::Delete(key)),
+        ("increment", _, Some(delta), _) => Ok(Call::Increment(key, delta)),
+        ("increment_expiring", _, Some(delta), Some(ttl)) => {
+            Ok(Call::IncrementExpiring(key, delta, ttl))
+        }
+        (operation, ..) => Err(operation),
+    }
+}
+
+/// Secrets that log each lookup.
+struct LoggedSecrets {
     secrets: MemorySecrets,
-    calls: Mutex<Vec<Call>>,
+    log: Log,
 }
 
-impl Secrets for Recording {
+impl Secrets for LoggedSecrets {
     fn get(&self, name: &str) -> Result<Option<String>, SecretError> {
-        self.record(Call::Secret(name.to_owned()));
+        push(&self.log, Call::Secret(name.to_owned()));
         self.secrets.get(name)
-    }
-}
-
-impl Recording {
-    fn record(&self, call: Call) {
-        self.calls
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(call);
-    }
-}
-
-impl KeyValue for Recording {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.record(Call::Get(key.to_owned()));
-        self.store.get(key)
-    }
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.record(Call::Set(key.to_owned(), value.len()));
-        self.store.set(key, value)
-    }
-    fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.record(Call::Delete(key.to_owned()));
-        self.store.delete(key)
-    }
-    fn increment(&self, key: &str, delta: u64) -> Result<u64, StoreError> {
-        self.record(Call::Increment(key.to_owned(), delta));
-        self.store.increment(key, delta)
-    }
-    fn increment_expiring(
-        &self,
-        key: &str,
-        delta: u64,
-        ttl_seconds: u64,
-    ) -> Result<ExpiringCount, StoreError> {
-        self.record(Call::IncrementExpiring(key.to_owned(), delta, ttl_seconds));
-        self.store.increment_expiring(key, delta, ttl_seconds)
     }
 }
 
@@ -123,14 +108,27 @@ impl ExchangeCalls {
     /// Creates the existing customers natively on `store`, then records one more exchange for
     /// the first.
     pub fn record(store: MemoryStore, nonces: &Nonces) -> Result<ExchangeCalls> {
-        let recording = Recording {
-            store,
+        let log = Log::default();
+        let unknown = Arc::new(Mutex::new(None));
+        let store = Faulty::new(store);
+        let (logged, unknown_seen) = (log.clone(), unknown.clone());
+        store.set_hook(Some(Arc::new(move |call: &StoreCall<'_>| {
+            if call.phase == CallPhase::Before {
+                match store_call(call) {
+                    Ok(call) => push(&logged, call),
+                    Err(operation) => {
+                        *unknown_seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(operation)
+                    }
+                }
+            }
+        })));
+        let secrets = LoggedSecrets {
             secrets: fixture::memory_secrets(),
-            calls: Mutex::new(Vec::new()),
+            log: log.clone(),
         };
         let ports = Ports {
-            store: &recording,
-            secrets: &recording,
+            store: &store,
+            secrets: &secrets,
             clock: &SystemClock,
         };
         let exchange = |email: &str| -> Result<()> {
@@ -144,18 +142,14 @@ impl ExchangeCalls {
         for i in 0..EXISTING_CUSTOMERS {
             exchange(&fixture::existing_email(i))?;
         }
-        recording
-            .calls
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        log.lock().unwrap_or_else(|e| e.into_inner()).clear();
         exchange(&fixture::existing_email(0))?;
-        let calls = recording
-            .calls
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner());
+        let calls = std::mem::take(&mut *log.lock().unwrap_or_else(|e| e.into_inner()));
         if calls.is_empty() {
             bail!("the exchange made no host calls");
+        }
+        if let Some(operation) = *unknown.lock().unwrap_or_else(|e| e.into_inner()) {
+            bail!("the exchange made a store call the replay cannot make: {operation}");
         }
         Ok(ExchangeCalls { calls })
     }

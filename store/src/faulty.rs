@@ -25,7 +25,26 @@ pub struct Call<'a> {
     pub key: &'a str,
     /// The value of a `set`.
     pub value: Option<&'a [u8]>,
+    /// The delta of an `increment` or `increment_expiring`.
+    pub delta: Option<u64>,
+    /// The ttl of an `increment_expiring`.
+    pub ttl_seconds: Option<u64>,
     pub phase: CallPhase,
+}
+
+impl<'a> Call<'a> {
+    /// A call of `operation` on `key` with no other arguments; [`Faulty`] numbers it.
+    fn of(operation: &'static str, key: &'a str) -> Call<'a> {
+        Call {
+            number: 0,
+            operation,
+            key,
+            value: None,
+            delta: None,
+            ttl_seconds: None,
+            phase: CallPhase::Before,
+        }
+    }
 }
 
 /// Runs on the calling thread around every call that is not failed; blocking in it stalls
@@ -128,12 +147,11 @@ impl<'h, S: KeyValue> Faulty<'h, S> {
     /// Counts the call, fails it if scheduled, and otherwise runs it between the hook's phases.
     fn around<T>(
         &self,
-        operation: &'static str,
-        key: &str,
-        value: Option<&[u8]>,
+        seen: Call<'_>,
         call: impl FnOnce() -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let number = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        let (operation, key) = (seen.operation, seen.key);
         let fails = match &*locked(&self.schedule) {
             Schedule::Never => false,
             Schedule::At(calls) => calls.contains(&number),
@@ -149,10 +167,8 @@ impl<'h, S: KeyValue> Faulty<'h, S> {
             if let Some(hook) = &hook {
                 hook(&Call {
                     number,
-                    operation,
-                    key,
-                    value,
                     phase,
+                    ..seen
                 });
             }
         };
@@ -165,19 +181,27 @@ impl<'h, S: KeyValue> Faulty<'h, S> {
 
 impl<S: KeyValue> KeyValue for Faulty<'_, S> {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.around("get", key, None, || self.inner.get(key))
+        self.around(Call::of("get", key), || self.inner.get(key))
     }
 
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.around("set", key, Some(value), || self.inner.set(key, value))
+        let seen = Call {
+            value: Some(value),
+            ..Call::of("set", key)
+        };
+        self.around(seen, || self.inner.set(key, value))
     }
 
     fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.around("delete", key, None, || self.inner.delete(key))
+        self.around(Call::of("delete", key), || self.inner.delete(key))
     }
 
     fn increment(&self, key: &str, delta: u64) -> Result<u64, StoreError> {
-        self.around("increment", key, None, || self.inner.increment(key, delta))
+        let seen = Call {
+            delta: Some(delta),
+            ..Call::of("increment", key)
+        };
+        self.around(seen, || self.inner.increment(key, delta))
     }
 
     fn increment_expiring(
@@ -186,7 +210,12 @@ impl<S: KeyValue> KeyValue for Faulty<'_, S> {
         delta: u64,
         ttl_seconds: u64,
     ) -> Result<ExpiringCount, StoreError> {
-        self.around("increment_expiring", key, None, || {
+        let seen = Call {
+            delta: Some(delta),
+            ttl_seconds: Some(ttl_seconds),
+            ..Call::of("increment_expiring", key)
+        };
+        self.around(seen, || {
             self.inner.increment_expiring(key, delta, ttl_seconds)
         })
     }
@@ -202,6 +231,7 @@ mod tests {
     use super::*;
     use crate::MemoryStore;
     use crate::conformance;
+    use std::borrow::ToOwned;
 
     #[test]
     fn passing_everything_through_it_conforms_and_counts() {
@@ -255,6 +285,43 @@ mod tests {
             [
                 (1, "set", CallPhase::Before, None),
                 (1, "set", CallPhase::After, Some(b"1".to_vec())),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_hook_sees_each_calls_arguments() {
+        let store = Faulty::new(MemoryStore::new());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        store.set_hook(Some(Arc::new(move |call: &Call<'_>| {
+            if call.phase == CallPhase::Before {
+                locked(&log).push((
+                    call.operation,
+                    call.key.to_owned(),
+                    call.value.map(<[u8]>::to_vec),
+                    call.delta,
+                    call.ttl_seconds,
+                ));
+            }
+        })));
+        store.set("a", b"1").unwrap();
+        store.increment("n", 2).unwrap();
+        store.increment_expiring("e", 1, 60).unwrap();
+        store.delete("a").unwrap();
+        assert_eq!(
+            *locked(&seen),
+            [
+                ("set", "a".to_owned(), Some(b"1".to_vec()), None, None),
+                ("increment", "n".to_owned(), None, Some(2), None),
+                (
+                    "increment_expiring",
+                    "e".to_owned(),
+                    None,
+                    Some(1),
+                    Some(60)
+                ),
+                ("delete", "a".to_owned(), None, None, None),
             ]
         );
     }
