@@ -103,110 +103,89 @@ impl About {
     }
 }
 
+/// Makes a rule: only the rules that apply to a document are made.
+type MakeRule<'a> = fn() -> Box<dyn Rule<'a> + 'a>;
+
 /// The rules in graphql-php's order (`DocumentValidator::defaultRules`), then ours, each with
 /// what it is about. `SingleFieldSubscription` and `OneOfInputObjectsRule` are left out: the
 /// schema has neither a subscription type nor a oneOf input, so they can never report anything.
-fn all_rules<'a>() -> Vec<(About, Box<dyn Rule<'a> + 'a>)> {
+fn all_rules<'a>() -> Vec<(About, MakeRule<'a>)> {
     use About::*;
     vec![
-        (
-            Everything,
-            Box::new(executable_definitions::ExecutableDefinitions),
-        ),
-        (
-            Everything,
-            Box::new(unique_operation_names::UniqueOperationNames::default()),
-        ),
-        (
-            Everything,
-            Box::new(lone_anonymous_operation::LoneAnonymousOperation::default()),
-        ),
-        (
-            Everything,
-            Box::new(known_type_names::KnownTypeNames::default()),
-        ),
-        (
-            Fragments,
-            Box::new(fragments_on_composite_types::FragmentsOnCompositeTypes),
-        ),
-        (
-            Variables,
-            Box::new(variables_are_input_types::VariablesAreInputTypes),
-        ),
-        (Everything, Box::new(scalar_leafs::ScalarLeafs)),
-        (
-            Everything,
-            Box::new(fields_on_correct_type::FieldsOnCorrectType),
-        ),
-        (
-            Fragments,
-            Box::new(unique_fragment_names::UniqueFragmentNames::default()),
-        ),
-        (
-            Fragments,
-            Box::new(known_fragment_names::KnownFragmentNames),
-        ),
-        (
-            Fragments,
-            Box::new(no_unused_fragments::NoUnusedFragments::default()),
-        ),
-        (
-            Fragments,
-            Box::new(possible_fragment_spreads::PossibleFragmentSpreads),
-        ),
-        (
-            Fragments,
-            Box::new(no_fragment_cycles::NoFragmentCycles::default()),
-        ),
-        (
-            Variables,
-            Box::new(unique_variable_names::UniqueVariableNames::default()),
-        ),
-        (
-            Variables,
-            Box::new(no_undefined_variables::NoUndefinedVariables::default()),
-        ),
-        (
-            Variables,
-            Box::new(no_unused_variables::NoUnusedVariables::default()),
-        ),
-        (
-            Directives,
-            Box::new(known_directives::KnownDirectives::default()),
-        ),
-        (
-            Directives,
-            Box::new(unique_directives_per_location::UniqueDirectivesPerLocation),
-        ),
-        (
-            Everything,
-            Box::new(known_argument_names::KnownArgumentNames),
-        ),
-        (
-            Everything,
-            Box::new(unique_argument_names::UniqueArgumentNames::default()),
-        ),
-        (
-            Everything,
-            Box::new(values_of_correct_type::ValuesOfCorrectType),
-        ),
-        (
-            Everything,
-            Box::new(provided_required_arguments::ProvidedRequiredArguments),
-        ),
-        (
-            Variables,
-            Box::new(variables_in_allowed_position::VariablesInAllowedPosition::default()),
-        ),
-        (
-            Everything,
-            Box::new(overlapping_fields_can_be_merged::OverlappingFieldsCanBeMerged::default()),
-        ),
-        (
-            Everything,
-            Box::new(unique_input_field_names::UniqueInputFieldNames::default()),
-        ),
-        (Everything, Box::new(single_exchange::SingleExchange)),
+        (Everything, || {
+            Box::new(executable_definitions::ExecutableDefinitions)
+        }),
+        (Everything, || {
+            Box::new(unique_operation_names::UniqueOperationNames::default())
+        }),
+        (Everything, || {
+            Box::new(lone_anonymous_operation::LoneAnonymousOperation::default())
+        }),
+        (Everything, || {
+            Box::new(known_type_names::KnownTypeNames::default())
+        }),
+        (Fragments, || {
+            Box::new(fragments_on_composite_types::FragmentsOnCompositeTypes)
+        }),
+        (Variables, || {
+            Box::new(variables_are_input_types::VariablesAreInputTypes)
+        }),
+        (Everything, || Box::new(scalar_leafs::ScalarLeafs)),
+        (Everything, || {
+            Box::new(fields_on_correct_type::FieldsOnCorrectType)
+        }),
+        (Fragments, || {
+            Box::new(unique_fragment_names::UniqueFragmentNames::default())
+        }),
+        (Fragments, || {
+            Box::new(known_fragment_names::KnownFragmentNames)
+        }),
+        (Fragments, || {
+            Box::new(no_unused_fragments::NoUnusedFragments::default())
+        }),
+        (Fragments, || {
+            Box::new(possible_fragment_spreads::PossibleFragmentSpreads)
+        }),
+        (Fragments, || {
+            Box::new(no_fragment_cycles::NoFragmentCycles::default())
+        }),
+        (Variables, || {
+            Box::new(unique_variable_names::UniqueVariableNames::default())
+        }),
+        (Variables, || {
+            Box::new(no_undefined_variables::NoUndefinedVariables::default())
+        }),
+        (Variables, || {
+            Box::new(no_unused_variables::NoUnusedVariables::default())
+        }),
+        (Directives, || {
+            Box::new(known_directives::KnownDirectives::default())
+        }),
+        (Directives, || {
+            Box::new(unique_directives_per_location::UniqueDirectivesPerLocation)
+        }),
+        (Everything, || {
+            Box::new(known_argument_names::KnownArgumentNames)
+        }),
+        (Everything, || {
+            Box::new(unique_argument_names::UniqueArgumentNames::default())
+        }),
+        (Everything, || {
+            Box::new(values_of_correct_type::ValuesOfCorrectType)
+        }),
+        (Everything, || {
+            Box::new(provided_required_arguments::ProvidedRequiredArguments)
+        }),
+        (Variables, || {
+            Box::new(variables_in_allowed_position::VariablesInAllowedPosition::default())
+        }),
+        (Everything, || {
+            Box::new(overlapping_fields_can_be_merged::OverlappingFieldsCanBeMerged::default())
+        }),
+        (Everything, || {
+            Box::new(unique_input_field_names::UniqueInputFieldNames::default())
+        }),
+        (Everything, || Box::new(single_exchange::SingleExchange)),
     ]
 }
 
@@ -216,7 +195,7 @@ fn rules_for<'a>(document: &Document, text: &str) -> Vec<Box<dyn Rule<'a> + 'a>>
     all_rules()
         .into_iter()
         .filter(|(about, _)| about.applies(features))
-        .map(|(_, rule)| rule)
+        .map(|(_, make)| make())
         .collect()
 }
 
@@ -503,7 +482,7 @@ mod tests {
         for query in documents {
             let document = parse(query).unwrap();
             let lines = LineIndex::new(query);
-            let every_rule = all_rules().into_iter().map(|(_, rule)| rule).collect();
+            let every_rule = all_rules().into_iter().map(|(_, make)| make()).collect();
             assert_eq!(
                 test_support::reported(validate(&document, &lines)),
                 test_support::reported(run_rules(&document, &lines, every_rule)),
